@@ -1,0 +1,3 @@
+from w2v.cli import main
+
+main()

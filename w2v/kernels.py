@@ -1,0 +1,336 @@
+"""The SGD kernels: Numba code over plain arrays and scalars, nothing else.
+
+Hogwild: every training thread reads and writes the shared float32 weight
+matrices (``syn0`` input vectors, ``syn1neg`` negative-sampling output vectors,
+``syn1`` hierarchical-softmax inner nodes) without locks, as word2vec.c does.
+Collisions are rare because updates are sparse, and SGD tolerates them.
+
+The formulas are word2vec.c's: subsampling, the random window shrink, the
+sigmoid table over [-MAX_EXP, MAX_EXP] with clipped gradients for negative
+sampling and skipped nodes for hierarchical softmax, CBOW averaging its
+context, and linear learning-rate decay driven by global progress.
+Random numbers come from word2vec.c's 64-bit LCG, one state per thread;
+the high bits are used because an LCG's low bits repeat with short periods.
+"""
+
+import numpy as np
+from numba import njit
+
+from w2v.params import EXP_TABLE_SIZE, MAX_EXP, MAX_SENTENCE_LENGTH
+
+# Fast-math without 'nnan'/'ninf': reassociation lets LLVM vectorise the dot
+# products, while NaN and Inf keep their meaning (divergence stays detectable).
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+# Typed constants keep float32 arithmetic float32 and uint64 arithmetic uint64
+# (in Numba, float32 op int literal and uint64 op int64 both become float64).
+F0 = np.float32(0.0)
+F1 = np.float32(1.0)
+F_MAX_EXP = np.float32(MAX_EXP)
+F_TABLE_SCALE = np.float32(EXP_TABLE_SIZE / MAX_EXP / 2.0)
+LCG_MUL = np.uint64(25214903917)
+LCG_ADD = np.uint64(11)
+U16 = np.uint64(16)
+U32 = np.uint64(32)
+MASK16 = np.uint64(0xFFFF)
+
+
+def sigmoid_tables():
+    """word2vec.c's sigmoid table and a matching log-sigmoid table (for the loss)."""
+    x = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP
+    sigmoid = 1.0 / (1.0 + np.exp(-x))
+    return sigmoid.astype(np.float32), np.log(sigmoid).astype(np.float32)
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def lcg_next(state):
+    return state * LCG_MUL + LCG_ADD
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def uniform_below(state, n):
+    """An integer in [0, n) from the high 32 bits of the LCG state (multiply-shift, no division)."""
+    return np.int64(((state >> U32) * np.uint64(n)) >> U32)
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def draw_noise_word(state, noise_threshold, noise_alias):
+    """One draw from the unigram^0.75 distribution through the alias table."""
+    bucket = uniform_below(state, noise_alias.shape[0])
+    if ((state >> U16) & MASK16) < noise_threshold[bucket]:
+        return bucket
+    return np.int64(noise_alias[bucket])
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def sigmoid(f, sigmoid_table):
+    # NaN lands in the last branch: a safe index even when weights have diverged.
+    if f >= F_MAX_EXP:
+        return F1
+    if f > -F_MAX_EXP:
+        return sigmoid_table[np.int64((f + F_MAX_EXP) * F_TABLE_SCALE)]
+    return F0
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def log_sigmoid(z, log_sigmoid_table):
+    # Beyond the table, log(sigmoid(z)) is ~0 above and ~z below; NaN propagates into the loss.
+    if z >= F_MAX_EXP:
+        return F0
+    if z > -F_MAX_EXP:
+        return log_sigmoid_table[np.int64((z + F_MAX_EXP) * F_TABLE_SCALE)]
+    return z
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def dot(a, b, n):
+    total = F0
+    for i in range(n):
+        total += a[i] * b[i]
+    return total
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def axpy(alpha, x, y, n):
+    """y += alpha * x"""
+    for i in range(n):
+        y[i] += alpha * x[i]
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def negative_sampling_update(hidden, word, syn1neg, neu1e, negative, alpha, state,
+                             noise_threshold, noise_alias, sigmoid_table, log_sigmoid_table):
+    """One positive and ``negative`` noise targets for one hidden vector (word2vec.c's update).
+
+    Accumulates the input-side error into ``neu1e`` and updates the output rows in place.
+    Returns (rng state, loss).
+    """
+    dim = hidden.shape[0]
+    loss = np.float64(0.0)
+    for d in range(negative + 1):
+        if d == 0:
+            target = np.int64(word)
+            label = F1
+        else:
+            state = lcg_next(state)
+            target = draw_noise_word(state, noise_threshold, noise_alias)
+            if target == word:
+                continue
+            label = F0
+        row = syn1neg[target]
+        f = dot(hidden, row, dim)
+        g = (label - sigmoid(f, sigmoid_table)) * alpha
+        loss -= log_sigmoid(f if d == 0 else -f, log_sigmoid_table)
+        axpy(g, row, neu1e, dim)
+        axpy(g, hidden, row, dim)
+    return state, loss
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def hierarchical_softmax_update(hidden, word, syn1, neu1e, alpha, codes, points, code_offsets,
+                                sigmoid_table, log_sigmoid_table):
+    """Walk ``word``'s Huffman path; nodes scored beyond +-MAX_EXP are skipped, as in word2vec.c."""
+    dim = hidden.shape[0]
+    loss = np.float64(0.0)
+    for k in range(code_offsets[word], code_offsets[word + 1]):
+        row = syn1[points[k]]
+        f = dot(hidden, row, dim)
+        label = F1 - np.float32(codes[k])
+        loss -= log_sigmoid(f if codes[k] == 0 else -f, log_sigmoid_table)
+        if f <= -F_MAX_EXP or f >= F_MAX_EXP or f != f:
+            continue
+        g = (label - sigmoid(f, sigmoid_table)) * alpha
+        axpy(g, row, neu1e, dim)
+        axpy(g, hidden, row, dim)
+    return loss
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, alpha, state,
+                            noise_threshold, noise_alias, sigmoid_table, log_sigmoid_table,
+                            targets, gradients, errors):
+    """Skip-gram with negative sampling for one centre word, the whole window as one block.
+
+    All context words share one set of noise words (pWord2Vec's "HogBatch"): scores are a
+    (contexts x targets) block computed from the weights as they were at the start of the
+    window, and the input and output updates are two small matrix products. About 12 rows
+    are touched per centre word instead of ~36 scattered row reads per-pair.
+    """
+    dim = syn0.shape[1]
+    loss = np.float64(0.0)
+    targets[0] = word
+    n_targets = 1
+    for _ in range(negative):
+        state = lcg_next(state)
+        target = draw_noise_word(state, noise_threshold, noise_alias)
+        if target != word:
+            targets[n_targets] = target
+            n_targets += 1
+
+    for r in range(n_context):
+        row_in = syn0[contexts[r]]
+        for o in range(n_targets):
+            f = dot(row_in, syn1neg[targets[o]], dim)
+            if o == 0:
+                gradients[r, o] = (F1 - sigmoid(f, sigmoid_table)) * alpha
+                loss -= log_sigmoid(f, log_sigmoid_table)
+            else:
+                gradients[r, o] = (F0 - sigmoid(f, sigmoid_table)) * alpha
+                loss -= log_sigmoid(-f, log_sigmoid_table)
+
+    # errors = gradients @ syn1neg[targets], from the output rows before they change
+    for r in range(n_context):
+        error = errors[r]
+        for i in range(dim):
+            error[i] = F0
+        for o in range(n_targets):
+            axpy(gradients[r, o], syn1neg[targets[o]], error, dim)
+    # syn1neg[targets] += gradients.T @ syn0[contexts]
+    for o in range(n_targets):
+        row_out = syn1neg[targets[o]]
+        for r in range(n_context):
+            axpy(gradients[r, o], syn0[contexts[r]], row_out, dim)
+    for r in range(n_context):
+        axpy(F1, errors[r], syn0[contexts[r]], dim)
+    return state, loss
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow,
+                   batched, alpha, state, noise_threshold, noise_alias, codes, points,
+                   code_offsets, sigmoid_table, log_sigmoid_table,
+                   hidden, neu1e, contexts, targets, gradients, errors):
+    """Train on one (subsampled) sentence. Returns (rng state, loss sum, number of predictions)."""
+    dim = syn0.shape[1]
+    loss = np.float64(0.0)
+    predictions = 0
+    for position in range(length):
+        word = sentence[position]
+        state = lcg_next(state)
+        reach = window - uniform_below(state, window)  # word2vec.c's random window shrink
+        start = max(position - reach, 0)
+        stop = min(position + reach + 1, length)
+
+        if use_cbow:
+            for i in range(dim):
+                hidden[i] = F0
+                neu1e[i] = F0
+            n_context = 0
+            for j in range(start, stop):
+                if j != position:
+                    axpy(F1, syn0[sentence[j]], hidden, dim)
+                    n_context += 1
+            if n_context == 0:
+                continue
+            scale = F1 / np.float32(n_context)
+            for i in range(dim):
+                hidden[i] *= scale
+            if use_hs:
+                loss += hierarchical_softmax_update(hidden, word, syn1, neu1e, alpha, codes, points,
+                                                    code_offsets, sigmoid_table, log_sigmoid_table)
+            if negative > 0:
+                state, step_loss = negative_sampling_update(hidden, word, syn1neg, neu1e, negative, alpha,
+                                                            state, noise_threshold, noise_alias,
+                                                            sigmoid_table, log_sigmoid_table)
+                loss += step_loss
+            for j in range(start, stop):
+                if j != position:
+                    axpy(F1, neu1e, syn0[sentence[j]], dim)
+            predictions += 1
+            continue
+
+        # Skip-gram: each context word's input vector predicts the centre word.
+        if batched and negative > 0:
+            n_context = 0
+            for j in range(start, stop):
+                if j != position:
+                    contexts[n_context] = sentence[j]
+                    n_context += 1
+            if n_context == 0:
+                continue
+            state, step_loss = batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative,
+                                                       alpha, state, noise_threshold, noise_alias,
+                                                       sigmoid_table, log_sigmoid_table,
+                                                       targets, gradients, errors)
+            loss += step_loss
+            predictions += n_context
+            if not use_hs:
+                continue
+        for j in range(start, stop):
+            if j == position:
+                continue
+            row_in = syn0[sentence[j]]
+            for i in range(dim):
+                neu1e[i] = F0
+            if use_hs:
+                loss += hierarchical_softmax_update(row_in, word, syn1, neu1e, alpha, codes, points,
+                                                    code_offsets, sigmoid_table, log_sigmoid_table)
+            if negative > 0 and not batched:
+                state, step_loss = negative_sampling_update(row_in, word, syn1neg, neu1e, negative, alpha,
+                                                            state, noise_threshold, noise_alias,
+                                                            sigmoid_table, log_sigmoid_table)
+                loss += step_loss
+            axpy(F1, neu1e, row_in, dim)
+            if not batched:
+                predictions += 1
+    return state, loss, predictions
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
+               codes, points, code_offsets, sigmoid_table, log_sigmoid_table,
+               window, negative, use_hs, use_cbow, batched,
+               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
+    """Train on ids[begin:end] (vocabulary ids; -1 ends a sentence), as one thread does.
+
+    The learning rate decays linearly with global progress: ``words_before`` words were done by
+    all threads before this call, and the other threads are assumed to move at this one's pace.
+    ``rng_state[0]`` carries the thread's LCG between calls. Adds to ``stats``:
+    [loss sum, predictions, words read].
+    """
+    dim = syn0.shape[1]
+    sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
+    hidden = np.empty(dim, dtype=np.float32)
+    neu1e = np.empty(dim, dtype=np.float32)
+    contexts = np.empty(2 * window, dtype=np.int64)
+    targets = np.empty(negative + 1, dtype=np.int64)
+    gradients = np.empty((2 * window, negative + 1), dtype=np.float32)
+    errors = np.empty((2 * window, dim), dtype=np.float32)
+    state = rng_state[0]
+    loss = np.float64(0.0)
+    predictions = 0
+    words_read = 0
+    length = 0
+    position = begin
+    while position < end or length > 0:
+        sentence_done = position >= end
+        if not sentence_done:
+            word = ids[position]
+            position += 1
+            if word < 0:
+                sentence_done = True
+            else:
+                words_read += 1
+                threshold = keep_threshold[word]
+                keep = True
+                if threshold < 65536:  # word2vec.c's subsampling of frequent words
+                    state = lcg_next(state)
+                    keep = ((state >> U16) & MASK16) < threshold
+                if keep:
+                    sentence[length] = word
+                    length += 1
+                    sentence_done = length == MAX_SENTENCE_LENGTH
+        if sentence_done and length > 0:
+            progress = (words_before + words_read * n_threads) / (total_words + 1.0)
+            alpha = np.float32(max(starting_alpha * (1.0 - progress), min_alpha))
+            state, sentence_loss, sentence_predictions = train_sentence(
+                sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow, batched,
+                alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
+                sigmoid_table, log_sigmoid_table, hidden, neu1e, contexts, targets, gradients, errors)
+            loss += sentence_loss
+            predictions += sentence_predictions
+            length = 0
+    rng_state[0] = state
+    stats[0] += loss
+    stats[1] += predictions
+    stats[2] += words_read

@@ -1,0 +1,85 @@
+"""Training hyper-parameters: word2vec.c's defaults, and their validation, in one place."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict, dataclass, field
+
+from w2v.errors import ParameterError
+
+# word2vec.c's fixed constants.
+MAX_SENTENCE_LENGTH = 1000
+MAX_EXP = 6.0
+EXP_TABLE_SIZE = 1000
+
+KERNELS = ("batched", "classic")
+
+
+def default_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class TrainParams:
+    """Every training hyper-parameter, with word2vec.c's defaults.
+
+    ``alpha`` left as ``None`` means word2vec.c's default for the architecture:
+    0.05 for CBOW, 0.025 for skip-gram.
+    """
+
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    hs: bool = False
+    sample: float = 1e-3
+    min_count: int = 5
+    max_vocab: int | None = None
+    alpha: float | None = None
+    min_alpha_ratio: float = 1e-4  # word2vec.c floors alpha at starting_alpha * 0.0001
+    epochs: int = 5
+    cbow: bool = True
+    threads: int = field(default_factory=default_threads)
+    seed: int = 1
+    kernel: str = "batched"
+
+    @property
+    def starting_alpha(self) -> float:
+        if self.alpha is not None:
+            return self.alpha
+        return 0.05 if self.cbow else 0.025
+
+    @property
+    def architecture(self) -> str:
+        return "cbow" if self.cbow else "skipgram"
+
+    def validate(self) -> "TrainParams":
+        def check(ok: bool, message: str) -> None:
+            if not ok:
+                raise ParameterError(message)
+
+        check(1 <= self.dim <= 10_000, f"--dim must be between 1 and 10000, got {self.dim}")
+        check(1 <= self.window <= 1_000, f"--window must be between 1 and 1000, got {self.window}")
+        check(0 <= self.negative <= 1_000, f"--negative must be between 0 and 1000, got {self.negative}")
+        check(self.negative > 0 or self.hs, "nothing to train: use --negative N (N > 0) or --hs")
+        check(math.isfinite(self.sample) and self.sample >= 0,
+              f"--sample must be a finite number >= 0, got {self.sample}")
+        check(self.min_count >= 1, f"--min-count must be at least 1, got {self.min_count}")
+        check(self.max_vocab is None or self.max_vocab >= 1,
+              f"--max-vocab must be at least 1, got {self.max_vocab}")
+        alpha = self.starting_alpha
+        check(math.isfinite(alpha) and 0 < alpha <= 10, f"--alpha must be a number in (0, 10], got {alpha}")
+        check(1 <= self.epochs <= 10_000, f"--epochs must be between 1 and 10000, got {self.epochs}")
+        check(1 <= self.threads <= 1024, f"--threads must be between 1 and 1024, got {self.threads}")
+        check(0 <= self.seed < 2**63, f"--seed must be between 0 and 2**63-1, got {self.seed}")
+        check(self.kernel in KERNELS, f"--kernel must be one of {', '.join(KERNELS)}, got {self.kernel!r}")
+        return self
+
+    def to_dict(self) -> dict:
+        values = asdict(self)
+        values["alpha"] = self.starting_alpha
+        values["architecture"] = self.architecture
+        return values
