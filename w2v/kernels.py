@@ -240,7 +240,8 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
             continue
 
         # Skip-gram: each context word's input vector predicts the centre word.
-        if batched and negative > 0:
+        batched_ns = batched and negative > 0
+        if batched_ns:
             n_context = 0
             for j in range(start, stop):
                 if j != position:
@@ -265,13 +266,13 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
             if use_hs:
                 loss += hierarchical_softmax_update(row_in, word, syn1, neu1e, alpha, codes, points,
                                                     code_offsets, sigmoid_table, log_sigmoid_table)
-            if negative > 0 and not batched:
+            if negative > 0 and not batched_ns:
                 state, step_loss = negative_sampling_update(row_in, word, syn1neg, neu1e, negative, alpha,
                                                             state, noise_threshold, noise_alias,
                                                             sigmoid_table, log_sigmoid_table)
                 loss += step_loss
             axpy(F1, neu1e, row_in, dim)
-            if not batched:
+            if not batched_ns:
                 predictions += 1
     return state, loss, predictions
 

@@ -1,0 +1,450 @@
+"""The ``w2v`` command line: parse, call the library, print.
+
+Results go to stdout as plain tab-separated lines (or JSON Lines with --json);
+progress and errors go to stderr. Library errors become one ``Error: ...`` line
+and a non-zero exit. Query commands never import numba (startup time matters in
+pipelines): training modules are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from w2v import __version__
+from w2v.errors import W2VError
+
+DEFAULT_MODEL = "model.w2v"
+MODEL_ENV = "W2V_MODEL"
+
+
+def default_model_path() -> str:
+    return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+
+class W2VGroup(click.Group):
+    """Turns library errors into one-line messages with the error's exit status."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except W2VError as error:
+            failure = click.ClickException(str(error))
+            failure.exit_code = error.exit_code
+            raise failure from None
+        except KeyboardInterrupt:
+            click.echo("\nError: interrupted; nothing was written", err=True)
+            ctx.exit(130)
+        except MemoryError:
+            raise click.ClickException("out of memory (try a smaller --dim or --max-vocab)") from None
+
+
+def model_option(function):
+    return click.option(
+        "-m", "--model", "model_path", metavar="MODEL", default=None,
+        help=f"Model or vectors file: native .w2v, word2vec text or binary, fastText .vec, GloVe text "
+             f"(default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}).")(function)
+
+
+def json_option(function):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON Lines instead of tab-separated text.")(function)
+
+
+def load_query_vectors(model_path: str | None, limit: int | None = None):
+    from w2v.errors import ModelError
+    from w2v.formats import load_vectors
+
+    path = model_path or default_model_path()
+    if not os.path.exists(path):
+        hint = "" if model_path else f" (train one with 'w2v train CORPUS', or give -m MODEL or ${MODEL_ENV})"
+        raise ModelError(f"model not found: {path!r}{hint}")
+    return load_vectors(path, limit=limit)
+
+
+def format_score(score: float) -> str:
+    return f"{score:.6f}"
+
+
+def read_stdin_lines():
+    for line in click.get_text_stream("stdin", errors="replace"):
+        line = line.strip()
+        if line:
+            yield line
+
+
+@click.group(cls=W2VGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="w2v")
+def cli():
+    """Train word2vec embeddings fast and query them instantly.
+
+    \b
+    Example:
+      w2v train text8              # writes ./model.w2v
+      w2v nearest king
+      w2v analogy king man woman   # king - man + woman
+    """
+
+
+# -- training ---------------------------------------------------------------------------------
+
+
+def training_options(function):
+    options = [
+        click.option("--cbow/--skipgram", "cbow", default=True, show_default=True,
+                     help="Architecture: continuous bag of words or skip-gram (word2vec.c's -cbow)."),
+        click.option("--dim", "--size", "dim", type=int, default=100, show_default=True,
+                     help="Vector dimensions."),
+        click.option("--window", type=int, default=5, show_default=True, help="Maximum context distance."),
+        click.option("--negative", type=int, default=5, show_default=True,
+                     help="Noise words per prediction for negative sampling (0 turns it off)."),
+        click.option("--hs/--no-hs", default=False, show_default=True, help="Hierarchical softmax."),
+        click.option("--sample", type=float, default=1e-3, show_default=True,
+                     help="Subsampling threshold for frequent words (0 turns it off)."),
+        click.option("--min-count", type=int, default=5, show_default=True,
+                     help="Discard words seen fewer times."),
+        click.option("--max-vocab", type=int, default=None,
+                     help="Keep at most this many of the most frequent words."),
+        click.option("--alpha", type=float, default=None,
+                     help="Starting learning rate [default: 0.05 for CBOW, 0.025 for skip-gram]."),
+        click.option("--epochs", "--iter", "epochs", type=int, default=5, show_default=True,
+                     help="Passes over the corpus."),
+        click.option("--threads", type=int, default=None,
+                     help="Training threads [default: the number of cores]."),
+        click.option("--seed", type=int, default=1, show_default=True,
+                     help="Random seed; with --threads 1 the result is reproducible bit for bit."),
+        click.option("--kernel", type=click.Choice(["batched", "classic"]), default="batched", show_default=True,
+                     help="Skip-gram update: 'batched' shares noise words across a window "
+                          "(faster); 'classic' is word2vec.c's per-pair update."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def make_params(**values):
+    from w2v.params import TrainParams
+
+    if values.get("threads") is None:
+        values.pop("threads", None)
+    return TrainParams(**values).validate()
+
+
+@cli.command()
+@click.argument("corpus", metavar="CORPUS")
+@click.option("-o", "--output", metavar="MODEL", default=None,
+              help=f"Where to write the model [default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}].")
+@training_options
+@click.option("--read-vocab", metavar="FILE", default=None,
+              help="Use this 'word count' vocabulary instead of counting the corpus.")
+@click.option("--save-vocab", metavar="FILE", default=None, help="Also write the vocabulary ('word count' lines).")
+@click.option("--prune-at", type=int, default=21_000_000, show_default=True,
+              help="While counting, drop the rarest words whenever more distinct words than this are held "
+                   "(bounds memory on huge corpora, like word2vec.c).")
+@click.option("--workdir", metavar="DIR", default=None,
+              help="Directory for the temporary encoded corpus (default: the system temp directory).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def train(corpus, output, read_vocab, save_vocab, prune_at, workdir, quiet, **training):
+    """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin).
+
+    Tokens are separated by whitespace; each line is a sentence. Defaults are
+    word2vec.c's (CBOW, 100 dimensions, window 5, 5 noise words, 5 epochs).
+
+    \b
+    Example:
+      w2v train text8 --skipgram --sample 1e-4 -o text8.w2v
+      zcat corpus.txt.gz | w2v train - -o corpus.w2v
+    """
+    from w2v.formats import save_model
+    from w2v.train import train as train_model
+
+    params = make_params(**training)
+    output = output or default_model_path()
+    _check_writable(output)
+    model = train_model(corpus, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
+                        prune_at=prune_at, quiet=quiet)
+    stats = model.stats
+    corpus_info = dict(model.corpus, words_trained=stats["words"], train_seconds=round(stats["train_seconds"], 3),
+                       epoch_loss=stats["epoch_loss"])
+    save_model(output, model.vocab.words, model.vectors, model.vocab.counts, output_ns=model.output_ns,
+               output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info)
+    if not quiet:
+        click.echo(f"trained {stats['words']:,} words in {stats['train_seconds']:.2f} s, "
+                   f"{stats['words_per_second']:,.0f} words/s ({stats['threads']} threads, "
+                   f"{len(model.vocab):,} words x {params.dim} dimensions, total {stats['wall_seconds']:.1f} s)",
+                   err=True)
+        click.echo(f"saved model to {output}", err=True)
+
+
+def _check_writable(path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise click.ClickException(f"output directory does not exist: {directory!r}")
+    if os.path.isdir(path):
+        raise click.ClickException(f"output is a directory: {path!r}")
+    if not os.access(directory, os.W_OK):
+        raise click.ClickException(f"cannot write to directory: {directory!r}")
+
+
+@cli.command()
+@click.argument("corpus", metavar="CORPUS")
+@click.option("-o", "--output", metavar="FILE", default="-", show_default=True,
+              help="Where to write 'word count' lines (- for stdout).")
+@click.option("--min-count", type=int, default=5, show_default=True, help="Discard words seen fewer times.")
+@click.option("--max-vocab", type=int, default=None, help="Keep at most this many of the most frequent words.")
+@click.option("--prune-at", type=int, default=21_000_000, show_default=True,
+              help="While counting, drop the rarest words whenever more distinct words than this are held.")
+def vocab(corpus, output, min_count, max_vocab, prune_at):
+    """Count the words of CORPUS and write word2vec's vocabulary format.
+
+    One 'word count' line per word, most frequent first (word2vec.c's -save-vocab;
+    read back with 'w2v train --read-vocab').
+
+    \b
+    Example:
+      w2v vocab text8 --min-count 5 -o vocab.txt
+    """
+    from w2v.corpus import scan_corpus
+    from w2v.errors import CorpusError
+    from w2v.params import TrainParams
+    from w2v.vocab import Vocab
+
+    TrainParams(min_count=min_count, max_vocab=max_vocab).validate()
+    with scan_corpus(corpus, max_vocab_size=prune_at) as scanned:
+        if scanned.n_tokens == 0:
+            raise CorpusError(f"corpus is empty: {'standard input' if corpus == '-' else repr(corpus)}")
+        words, _ = Vocab.from_counts(scanned.words, scanned.counts, min_count, max_vocab)
+    words.save(output)
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+
+def print_results(query: str, results, as_json: bool, with_query: bool, key: str = "neighbours") -> None:
+    if as_json:
+        click.echo(json.dumps({"query": query, key: [{"word": w, "score": round(float(s), 6)} for w, s in results]},
+                              ensure_ascii=False))
+        return
+    prefix = query + "\t" if with_query else ""
+    for word, score in results:
+        click.echo(f"{prefix}{word}\t{format_score(score)}")
+
+
+def run_queries(queries, answer, as_json: bool, with_query: bool, key: str) -> None:
+    """Answer each query; an unknown word fails that query only (reported on stderr, exit 1 at the end)."""
+    failed = 0
+    for query in queries:
+        try:
+            print_results(query, answer(query), as_json, with_query, key)
+        except W2VError as error:
+            if not with_query:
+                raise
+            click.echo(f"Error: {error}", err=True)
+            failed += 1
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@model_option
+@click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True, help="How many neighbours.")
+@click.option("--minus", "negative", multiple=True, metavar="WORD", help="Subtract this word's vector (repeatable).")
+@json_option
+def nearest(words, model_path, k, negative, as_json):
+    """The words closest to WORDS by cosine similarity (several words are summed).
+
+    Prints 'word<TAB>cosine' lines. With - as the only word, reads one query per
+    line from stdin (words on a line are summed) and prints 'query<TAB>word<TAB>cosine'.
+
+    \b
+    Example:
+      w2v nearest king
+      w2v nearest paris france --minus germany -k 5
+      printf 'king\\nparis\\n' | w2v nearest -
+    """
+    vectors = load_query_vectors(model_path)
+    if list(words) == ["-"]:
+        run_queries(read_stdin_lines(), lambda q: vectors.nearest(q.split(), list(negative), k=k),
+                    as_json, True, "neighbours")
+    else:
+        run_queries([" ".join(words)], lambda q: vectors.nearest(list(words), list(negative), k=k),
+                    as_json, False, "neighbours")
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@model_option
+@click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True, help="How many answers.")
+@click.option("--cosmul", is_flag=True, help="Use 3CosMul (Levy & Goldberg) instead of 3CosAdd.")
+@json_option
+def analogy(words, model_path, k, cosmul, as_json):
+    """The words nearest A - B + C:  'king man woman' answers queen.
+
+    Given as A B C (king - man + woman), as gensim's most_similar(positive=[A, C],
+    negative=[B]). Input words are excluded. With - reads 'A B C' lines from stdin.
+
+    \b
+    Example:
+      w2v analogy king man woman        # queen
+      w2v analogy paris france italy    # rome
+    """
+    vectors = load_query_vectors(model_path)
+
+    def answer(query: str):
+        parts = query.split()
+        if len(parts) != 3:
+            raise click.UsageError(f"an analogy takes three words A B C, got {len(parts)}: {query!r}")
+        a, b, c = parts
+        return vectors.analogy(a, b, c, k=k, cosmul=cosmul)
+
+    if list(words) == ["-"]:
+        run_queries(read_stdin_lines(), answer, as_json, True, "answers")
+    else:
+        run_queries([" ".join(words)], answer, as_json, False, "answers")
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@model_option
+@json_option
+def similarity(words, model_path, as_json):
+    """Cosine similarity of two words, or of each 'A B' line from stdin with -.
+
+    \b
+    Example:
+      w2v similarity man woman
+      printf 'cat dog\\ncar train\\n' | w2v similarity -
+    """
+    vectors = load_query_vectors(model_path)
+    from_stdin = list(words) == ["-"]
+    pairs = read_stdin_lines() if from_stdin else [" ".join(words)]
+    failed = 0
+    for line in pairs:
+        parts = line.split()
+        try:
+            if len(parts) != 2:
+                raise click.UsageError(f"similarity takes two words, got {len(parts)}: {line!r}")
+            score = vectors.similarity(parts[0], parts[1])
+        except W2VError as error:
+            if not from_stdin:
+                raise
+            click.echo(f"Error: {error}", err=True)
+            failed += 1
+            continue
+        if as_json:
+            click.echo(json.dumps({"a": parts[0], "b": parts[1], "similarity": round(float(score), 6)},
+                                  ensure_ascii=False))
+        elif from_stdin:
+            click.echo(f"{parts[0]}\t{parts[1]}\t{format_score(score)}")
+        else:
+            click.echo(format_score(score))
+    if failed:
+        sys.exit(1)
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@model_option
+@click.option("-o", "--output", metavar="FILE", required=True, help="Vectors file to write (- for stdout).")
+@click.option("--binary", is_flag=True, help="word2vec binary format (GoogleNews-style) instead of text.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the N most frequent words.")
+def export(model_path, output, binary, limit):
+    """Write the vectors in word2vec's text (default) or binary format.
+
+    The files load in gensim (KeyedVectors.load_word2vec_format), fastText
+    tools and word2vec's C tools.
+
+    \b
+    Example:
+      w2v export -o vectors.txt
+      w2v export -m text8.w2v -o vectors.bin --binary
+    """
+    from w2v.formats import save_word2vec
+
+    vectors = load_query_vectors(model_path, limit=limit)
+    save_word2vec(output, list(vectors.words), vectors.vectors, binary=binary)
+
+
+# -- evaluation -------------------------------------------------------------------------------
+
+
+@cli.group(name="eval", cls=W2VGroup)
+def evaluate():
+    """Score vectors on analogy questions or word-similarity judgements."""
+
+
+@evaluate.command(name="analogies")
+@click.argument("questions", metavar="[FILE]", required=False, default=None)
+@model_option
+@click.option("--restrict-vocab", type=click.IntRange(min=1), default=30000, show_default=True,
+              help="Only the N most frequent words are candidates; questions using others are skipped.")
+@click.option("--cosmul", is_flag=True, help="3CosMul instead of 3CosAdd.")
+@click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@json_option
+def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, as_json):
+    """Analogy accuracy on a questions-words.txt file (- for stdin).
+
+    Reports each section, semantic / syntactic / total accuracy and the share of
+    questions seen, like word2vec's compute-accuracy. FILE defaults to
+    corpora/data/questions-words.txt.
+
+    \b
+    Example:
+      w2v eval analogies questions-words.txt -m text8.w2v
+    """
+    from w2v.evaluate import evaluate_analogies
+
+    source = _evaluation_source(questions, "questions-words.txt")
+    vectors = load_query_vectors(model_path)
+    result = evaluate_analogies(list(vectors.words), vectors.vectors, source, restrict_vocab=restrict_vocab,
+                                case_insensitive=not case_sensitive, cosmul=cosmul)
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
+
+
+@evaluate.command(name="similarity")
+@click.argument("pairs", metavar="FILE")
+@model_option
+@click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@json_option
+def eval_similarity(pairs, model_path, case_sensitive, as_json):
+    """Spearman and Pearson correlation with human word-pair scores (- for stdin).
+
+    FILE holds 'word1<TAB>word2<TAB>score' lines (wordsim353, SimLex-999...).
+
+    \b
+    Example:
+      w2v eval similarity wordsim353.tsv -m text8.w2v
+    """
+    from w2v.evaluate import evaluate_word_pairs
+
+    source = _evaluation_source(pairs, "wordsim353.tsv")
+    vectors = load_query_vectors(model_path)
+    result = evaluate_word_pairs(list(vectors.words), vectors.vectors, source, case_insensitive=not case_sensitive)
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
+
+
+def _evaluation_source(path: str | None, default_name: str):
+    if path == "-":
+        return list(read_stdin_lines())
+    if path is None:
+        path = os.path.join("corpora", "data", default_name)
+    return path
+
+
+def main() -> None:
+    try:
+        cli(prog_name="w2v")
+    except BrokenPipeError:
+        # A downstream `head` closed the pipe: stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
+
+
+if __name__ == "__main__":
+    main()
