@@ -197,7 +197,7 @@ def test_fifo(tmp_path):
             for _ in range(100):
                 f.write(b"in the pipe\n")
 
-    thread = threading.Thread(target=writer)
+    thread = threading.Thread(target=writer, daemon=True)
     thread.start()
     with scan_corpus(str(fifo), workdir=str(tmp_path), chunk_bytes=64) as s:
         assert s.words == ["in", "the", "pipe"]
