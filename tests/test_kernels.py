@@ -126,3 +126,13 @@ def test_random_draws_follow_the_noise_distribution():
         draws[i] = reference.draw_noise(state, threshold, alias)
     observed = np.bincount(draws, minlength=len(vocab)) / len(draws)
     assert np.abs(observed - vocab.noise_distribution()).max() < 0.004
+
+
+def test_scores_just_below_the_clipping_edge_stay_inside_the_tables():
+    sigmoid, log_sigmoid = kernels.sigmoid_tables()
+    edge = np.nextafter(np.float32(kernels.MAX_EXP), np.float32(0))
+    index = int((edge + kernels.F_MAX_EXP) * kernels.F_TABLE_SCALE)
+    assert index < len(sigmoid) and index < len(log_sigmoid)
+    assert kernels.sigmoid(edge, sigmoid) == pytest.approx(1.0, abs=0.003)
+    assert kernels.log_sigmoid(edge, log_sigmoid) == pytest.approx(0.0, abs=0.003)
+    assert kernels.log_sigmoid(-edge, log_sigmoid) == pytest.approx(-6.0, abs=0.01)

@@ -69,8 +69,9 @@ def format_score(score: float) -> str:
 
 
 def read_stdin_lines():
-    for line in click.get_text_stream("stdin", errors="replace"):
-        line = line.strip()
+    """Non-empty stripped lines of stdin, as UTF-8 (invalid bytes become U+FFFD)."""
+    for raw in click.get_binary_stream("stdin"):
+        line = raw.decode("utf-8", "replace").strip()
         if line:
             yield line
 

@@ -36,8 +36,12 @@ MASK16 = np.uint64(0xFFFF)
 
 
 def sigmoid_tables():
-    """word2vec.c's sigmoid table and a matching log-sigmoid table (for the loss)."""
-    x = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP
+    """word2vec.c's sigmoid table and a matching log-sigmoid table (for the loss).
+
+    One entry more than EXP_TABLE_SIZE: a score just below MAX_EXP can round up to index
+    EXP_TABLE_SIZE in float32 (word2vec.c allocates the same spare entry).
+    """
+    x = (np.arange(EXP_TABLE_SIZE + 1, dtype=np.float64) / EXP_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP
     sigmoid = 1.0 / (1.0 + np.exp(-x))
     return sigmoid.astype(np.float32), np.log(sigmoid).astype(np.float32)
 
