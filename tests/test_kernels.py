@@ -136,3 +136,20 @@ def test_scores_just_below_the_clipping_edge_stay_inside_the_tables():
     assert kernels.sigmoid(edge, sigmoid) == pytest.approx(1.0, abs=0.003)
     assert kernels.log_sigmoid(edge, log_sigmoid) == pytest.approx(0.0, abs=0.003)
     assert kernels.log_sigmoid(-edge, log_sigmoid) == pytest.approx(-6.0, abs=0.01)
+
+
+def test_subsampling_keeps_words_with_their_keep_probability():
+    vocab = make_vocab()
+    syn0 = weights(len(vocab), 8, 1)
+    threshold, alias = noise_tables(vocab)
+    codes, points, offsets = vocab.huffman()
+    keep = np.full(len(vocab), 65536, dtype=np.uint32)
+    keep[0] = 65536 // 4
+    ids = np.zeros(40_000, dtype=np.int32)
+    stats = np.zeros(3)
+    kernels.train_span(ids, 0, len(ids), syn0, weights(len(vocab), 8, 2), np.zeros((1, 8), np.float32), keep,
+                       threshold, alias, codes, points, offsets, SIGMOID, LOG_SIGMOID, 2, 2, False, True, True,
+                       0.025, 1e-6, 0, 10**12, 1, np.array([99], dtype=np.uint64), stats)
+    # CBOW makes one prediction per kept word (each has a kept neighbour); sd of the share ~0.002.
+    assert stats[2] == 40_000
+    assert 0.24 < stats[1] / 40_000 < 0.26

@@ -86,30 +86,35 @@ def log_sigmoid(z, log_sigmoid_table):
     return z
 
 
+# Rows are addressed as (matrix, row index), never as row views: a view of a shared matrix
+# increments its reference count atomically, and two threads doing that on every row access
+# fight over one cache line.
+
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def dot(a, b, n):
+def dot(a, i, b, j, n):
+    """a[i] . b[j]"""
     total = F0
-    for i in range(n):
-        total += a[i] * b[i]
+    for k in range(n):
+        total += a[i, k] * b[j, k]
     return total
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def axpy(alpha, x, y, n):
-    """y += alpha * x"""
-    for i in range(n):
-        y[i] += alpha * x[i]
+def axpy(alpha, x, i, y, j, n):
+    """y[j] += alpha * x[i]"""
+    for k in range(n):
+        y[j, k] += alpha * x[i, k]
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH)
-def negative_sampling_update(hidden, word, syn1neg, neu1e, negative, alpha, state,
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def negative_sampling_update(hidden, h, word, syn1neg, neu1e, negative, alpha, state,
                              noise_threshold, noise_alias, sigmoid_table, log_sigmoid_table):
-    """One positive and ``negative`` noise targets for one hidden vector (word2vec.c's update).
+    """One positive and ``negative`` noise targets for the hidden vector hidden[h] (word2vec.c's update).
 
-    Accumulates the input-side error into ``neu1e`` and updates the output rows in place.
+    Accumulates the input-side error into neu1e[0] and updates the output rows in place.
     Returns (rng state, loss).
     """
-    dim = hidden.shape[0]
+    dim = hidden.shape[1]
     loss = np.float64(0.0)
     for d in range(negative + 1):
         if d == 0:
@@ -121,35 +126,34 @@ def negative_sampling_update(hidden, word, syn1neg, neu1e, negative, alpha, stat
             if target == word:
                 continue
             label = F0
-        row = syn1neg[target]
-        f = dot(hidden, row, dim)
+        f = dot(hidden, h, syn1neg, target, dim)
         g = (label - sigmoid(f, sigmoid_table)) * alpha
         loss -= log_sigmoid(f if d == 0 else -f, log_sigmoid_table)
-        axpy(g, row, neu1e, dim)
-        axpy(g, hidden, row, dim)
+        axpy(g, syn1neg, target, neu1e, 0, dim)
+        axpy(g, hidden, h, syn1neg, target, dim)
     return state, loss
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH)
-def hierarchical_softmax_update(hidden, word, syn1, neu1e, alpha, codes, points, code_offsets,
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def hierarchical_softmax_update(hidden, h, word, syn1, neu1e, alpha, codes, points, code_offsets,
                                 sigmoid_table, log_sigmoid_table):
     """Walk ``word``'s Huffman path; nodes scored beyond +-MAX_EXP are skipped, as in word2vec.c."""
-    dim = hidden.shape[0]
+    dim = hidden.shape[1]
     loss = np.float64(0.0)
     for k in range(code_offsets[word], code_offsets[word + 1]):
-        row = syn1[points[k]]
-        f = dot(hidden, row, dim)
+        node = points[k]
+        f = dot(hidden, h, syn1, node, dim)
         label = F1 - np.float32(codes[k])
         loss -= log_sigmoid(f if codes[k] == 0 else -f, log_sigmoid_table)
         if f <= -F_MAX_EXP or f >= F_MAX_EXP or f != f:
             continue
         g = (label - sigmoid(f, sigmoid_table)) * alpha
-        axpy(g, row, neu1e, dim)
-        axpy(g, hidden, row, dim)
+        axpy(g, syn1, node, neu1e, 0, dim)
+        axpy(g, hidden, h, syn1, node, dim)
     return loss
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH)
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, alpha, state,
                             noise_threshold, noise_alias, sigmoid_table, log_sigmoid_table,
                             targets, gradients, errors):
@@ -172,9 +176,8 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
             n_targets += 1
 
     for r in range(n_context):
-        row_in = syn0[contexts[r]]
         for o in range(n_targets):
-            f = dot(row_in, syn1neg[targets[o]], dim)
+            f = dot(syn0, contexts[r], syn1neg, targets[o], dim)
             if o == 0:
                 gradients[r, o] = (F1 - sigmoid(f, sigmoid_table)) * alpha
                 loss -= log_sigmoid(f, log_sigmoid_table)
@@ -184,30 +187,32 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
 
     # errors = gradients @ syn1neg[targets], from the output rows before they change
     for r in range(n_context):
-        error = errors[r]
-        for i in range(dim):
-            error[i] = F0
+        for k in range(dim):
+            errors[r, k] = F0
         for o in range(n_targets):
-            axpy(gradients[r, o], syn1neg[targets[o]], error, dim)
+            axpy(gradients[r, o], syn1neg, targets[o], errors, r, dim)
     # syn1neg[targets] += gradients.T @ syn0[contexts]
     for o in range(n_targets):
-        row_out = syn1neg[targets[o]]
         for r in range(n_context):
-            axpy(gradients[r, o], syn0[contexts[r]], row_out, dim)
+            axpy(gradients[r, o], syn0, contexts[r], syn1neg, targets[o], dim)
     for r in range(n_context):
-        axpy(F1, errors[r], syn0[contexts[r]], dim)
+        axpy(F1, errors, r, syn0, contexts[r], dim)
     return state, loss
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH)
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow,
                    batched, alpha, state, noise_threshold, noise_alias, codes, points,
                    code_offsets, sigmoid_table, log_sigmoid_table,
                    hidden, neu1e, contexts, targets, gradients, errors):
-    """Train on one (subsampled) sentence. Returns (rng state, loss sum, number of predictions)."""
+    """Train on one (subsampled) sentence. Returns (rng state, loss sum, number of predictions).
+
+    ``hidden`` and ``neu1e`` are (1, dim) scratch rows.
+    """
     dim = syn0.shape[1]
     loss = np.float64(0.0)
     predictions = 0
+    batched_ns = batched and negative > 0
     for position in range(length):
         word = sentence[position]
         state = lcg_next(state)
@@ -216,35 +221,34 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
         stop = min(position + reach + 1, length)
 
         if use_cbow:
-            for i in range(dim):
-                hidden[i] = F0
-                neu1e[i] = F0
+            for k in range(dim):
+                hidden[0, k] = F0
+                neu1e[0, k] = F0
             n_context = 0
             for j in range(start, stop):
                 if j != position:
-                    axpy(F1, syn0[sentence[j]], hidden, dim)
+                    axpy(F1, syn0, sentence[j], hidden, 0, dim)
                     n_context += 1
             if n_context == 0:
                 continue
             scale = F1 / np.float32(n_context)
-            for i in range(dim):
-                hidden[i] *= scale
+            for k in range(dim):
+                hidden[0, k] *= scale
             if use_hs:
-                loss += hierarchical_softmax_update(hidden, word, syn1, neu1e, alpha, codes, points,
+                loss += hierarchical_softmax_update(hidden, 0, word, syn1, neu1e, alpha, codes, points,
                                                     code_offsets, sigmoid_table, log_sigmoid_table)
             if negative > 0:
-                state, step_loss = negative_sampling_update(hidden, word, syn1neg, neu1e, negative, alpha,
+                state, step_loss = negative_sampling_update(hidden, 0, word, syn1neg, neu1e, negative, alpha,
                                                             state, noise_threshold, noise_alias,
                                                             sigmoid_table, log_sigmoid_table)
                 loss += step_loss
             for j in range(start, stop):
                 if j != position:
-                    axpy(F1, neu1e, syn0[sentence[j]], dim)
+                    axpy(F1, neu1e, 0, syn0, sentence[j], dim)
             predictions += 1
             continue
 
         # Skip-gram: each context word's input vector predicts the centre word.
-        batched_ns = batched and negative > 0
         if batched_ns:
             n_context = 0
             for j in range(start, stop):
@@ -264,18 +268,18 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
         for j in range(start, stop):
             if j == position:
                 continue
-            row_in = syn0[sentence[j]]
-            for i in range(dim):
-                neu1e[i] = F0
+            context = sentence[j]
+            for k in range(dim):
+                neu1e[0, k] = F0
             if use_hs:
-                loss += hierarchical_softmax_update(row_in, word, syn1, neu1e, alpha, codes, points,
+                loss += hierarchical_softmax_update(syn0, context, word, syn1, neu1e, alpha, codes, points,
                                                     code_offsets, sigmoid_table, log_sigmoid_table)
             if negative > 0 and not batched_ns:
-                state, step_loss = negative_sampling_update(row_in, word, syn1neg, neu1e, negative, alpha,
+                state, step_loss = negative_sampling_update(syn0, context, word, syn1neg, neu1e, negative, alpha,
                                                             state, noise_threshold, noise_alias,
                                                             sigmoid_table, log_sigmoid_table)
                 loss += step_loss
-            axpy(F1, neu1e, row_in, dim)
+            axpy(F1, neu1e, 0, syn0, context, dim)
             if not batched_ns:
                 predictions += 1
     return state, loss, predictions
@@ -295,8 +299,8 @@ def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_thres
     """
     dim = syn0.shape[1]
     sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
-    hidden = np.empty(dim, dtype=np.float32)
-    neu1e = np.empty(dim, dtype=np.float32)
+    hidden = np.empty((1, dim), dtype=np.float32)
+    neu1e = np.empty((1, dim), dtype=np.float32)
     contexts = np.empty(2 * window, dtype=np.int64)
     targets = np.empty(negative + 1, dtype=np.int64)
     gradients = np.empty((2 * window, negative + 1), dtype=np.float32)
