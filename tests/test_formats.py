@@ -7,7 +7,8 @@ import pytest
 
 from w2v import formats
 from w2v.errors import ModelError, ParameterError
-from w2v.formats import MAGIC, load_model, load_vectors, save_model, save_word2vec
+from w2v.formats import (MAGIC, format_for_path, load_model, load_vectors, save_model, save_vectors,
+                         save_word2vec, write_lines)
 from w2v.vectors import Vectors
 
 WORDS = ["the", "한국어", "ação", "coração", "naïve", "king", "queen", "</s>"]
@@ -54,7 +55,8 @@ def test_native_round_trip(tmp_path):
     assert isinstance(model.vectors, np.memmap) and not model.vectors.flags.writeable
     header = model.header
     assert header["format_version"] == 1 and header["vocab_size"] == 8 and header["dim"] == 5
-    assert {"created", "w2v_version", "params", "corpus"} <= set(header)
+    assert {"w2v_version", "params", "corpus"} <= set(header)
+    assert "created" not in header  # identical training writes identical bytes
     for name, section in header["sections"].items():
         assert section["offset"] % 64 == 0, name
     assert set(header["sections"]) == {"words", "counts", "norms", "vectors", "output_ns",
@@ -415,12 +417,99 @@ def test_gensim_reads_ours_and_we_read_gensims(tmp_path, binary):
     assert list(kv.index_to_key) == words
     np.testing.assert_allclose(kv.vectors, vectors, rtol=5e-6, atol=1e-7)
 
+    if binary:
+        np.testing.assert_array_equal(kv.vectors, vectors)
+
     theirs = tmp_path / "theirs"
     kv = KeyedVectors(vector_size=6)
     kv.add_vectors(words, vectors)
     kv.save_word2vec_format(str(theirs), binary=binary)
     v = load_vectors(theirs)
     assert v.words == words
-    np.testing.assert_allclose(v.vectors, vectors, rtol=1e-6, atol=1e-7)
+    # gensim's text holds each float32's shortest exact repr: both formats load exactly.
+    np.testing.assert_array_equal(v.vectors, vectors)
     assert v.nearest(["king"], k=3) == [
         (w, pytest.approx(s, abs=1e-5)) for w, s in kv.most_similar("king", topn=3)]
+
+
+def test_gensim_reads_a_large_binary_file_and_limit(tmp_path):
+    KeyedVectors = pytest.importorskip("gensim.models").KeyedVectors
+    words, vectors, _ = sample(n=3000, dim=20, seed=4)
+    path = tmp_path / "big.bin"
+    save_word2vec(path, words, vectors, binary=True)
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=True, limit=1000)
+    ours = load_vectors(path, limit=1000)
+    assert list(kv.index_to_key) == ours.words == words[:1000]
+    np.testing.assert_array_equal(kv.vectors, ours.vectors)
+
+
+# -- any format out ----------------------------------------------------------------------
+
+
+def test_format_for_path():
+    assert [format_for_path(p) for p in ("m.w2v", "v.bin", "v.txt", "v.VEC", "g.glove", "x.dat", "-")] == [
+        "native", "binary", "text", "text", "glove", None, None]
+
+
+@pytest.mark.parametrize("fmt", ["native", "text", "binary", "glove"])
+def test_save_vectors_in_every_format_loads_back(tmp_path, fmt):
+    words, vectors, counts = sample(n=30, dim=4)
+    path = tmp_path / "out"
+    save_vectors(path, words, vectors, fmt, counts=counts)
+    v = load_vectors(path)
+    assert v.words == words
+    if fmt in ("native", "binary"):
+        np.testing.assert_array_equal(v.vectors, vectors)
+    else:
+        np.testing.assert_allclose(v.vectors, vectors, rtol=5e-6, atol=1e-7)
+    if fmt == "native":
+        np.testing.assert_array_equal(v.counts, counts)
+    first = path.read_bytes().split(b"\n", 1)[0]
+    if fmt == "glove":  # no header: the first line is the first vector
+        assert first.decode() == "the " + " ".join("%.6g" % x for x in vectors[0])
+    elif fmt != "native":
+        assert first == b"30 4"
+
+
+def test_save_vectors_errors(tmp_path, capsysbinary):
+    words, vectors, _ = sample(n=3, dim=2)
+    with pytest.raises(ParameterError, match="^unknown vectors format 'csv' \\(choose from native, text, binary,"
+                                             " glove\\)$"):
+        save_vectors(tmp_path / "x", words, vectors, "csv")
+    with pytest.raises(ParameterError, match="^a native model cannot be written to standard output"):
+        save_vectors("-", words, vectors, "native")
+    with pytest.raises(ModelError, match="^cannot write '.*x.txt': a word in word2vec format cannot be empty or"
+                                         " contain whitespace: 'a b'$"):
+        save_vectors(str(tmp_path / "x.txt"), ["a b", "c", "d"], vectors, "text")
+    assert not (tmp_path / "x.txt").exists()
+    save_vectors("-", words, vectors, "glove")
+    out = capsysbinary.readouterr().out
+    assert out.count(b"\n") == 3 and out.startswith(b"the ")
+
+
+def test_write_lines(tmp_path, capsysbinary, monkeypatch):
+    monkeypatch.setattr(formats, "_WRITE_ROWS", 3)
+    lines = [f"w{i}\t{i}" for i in range(10)] + ["한국어\t10"]
+    write_lines(tmp_path / "out.tsv", iter(lines))
+    assert (tmp_path / "out.tsv").read_text(encoding="utf-8") == "\n".join(lines) + "\n"
+    write_lines("-", lines)
+    assert capsysbinary.readouterr().out.decode("utf-8") == "\n".join(lines) + "\n"
+    with pytest.raises(ModelError, match="^cannot write classes file: '.*nodir/x' \\(no such file or directory\\)$"):
+        write_lines(str(tmp_path / "nodir" / "x"), lines, "classes file")
+
+
+def test_native_text_binary_native_round_trip(tmp_path):
+    words, vectors, counts = sample(n=500, dim=9, seed=7)
+    save_model(tmp_path / "a.w2v", words, vectors, counts)
+    v = load_vectors(tmp_path / "a.w2v")
+    save_vectors(tmp_path / "b.txt", v.words, v.vectors, "text")
+    t = load_vectors(tmp_path / "b.txt")
+    assert t.words == words
+    np.testing.assert_allclose(t.vectors, vectors, rtol=5e-6, atol=1e-7)  # the printed precision, %.6g
+    save_vectors(tmp_path / "c.bin", t.words, t.vectors, "binary")
+    b = load_vectors(tmp_path / "c.bin")
+    np.testing.assert_array_equal(b.vectors, t.vectors)  # binary is float32-exact
+    save_vectors(tmp_path / "d.w2v", b.words, b.vectors, "native")
+    n = load_vectors(tmp_path / "d.w2v")
+    assert n.words == words
+    np.testing.assert_array_equal(n.vectors, b.vectors)

@@ -206,3 +206,28 @@ def test_query_modules_do_not_import_numba():
     code = "import sys, w2v.vectors, w2v.formats; print('numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_odd_one_out_matches_gensims_doesnt_match():
+    v = random_vectors(n=40, dim=6, seed=3)
+    gensim_models = pytest.importorskip("gensim.models")
+    kv = gensim_models.KeyedVectors(vector_size=6)
+    kv.add_vectors(v.words, v.vectors)
+    rng = np.random.default_rng(0)
+    for _ in range(25):
+        group = [f"w{i}" for i in rng.choice(40, size=int(rng.integers(3, 7)), replace=False)]
+        ranked = v.odd_one_out(group)
+        assert ranked[0][0] == kv.doesnt_match(group)
+        unit = v.vectors[[v.index(w) for w in group]] / v.norms[[v.index(w) for w in group], None]
+        mean = unit.mean(axis=0) / np.linalg.norm(unit.mean(axis=0))
+        expected = sorted(zip(group, (unit @ mean).tolist()), key=lambda t: (t[1], t[0]))
+        assert [w for w, _ in ranked] == [w for w, _ in expected]
+        assert [s for _, s in ranked] == pytest.approx([s for _, s in expected], abs=1e-6)
+
+
+def test_odd_one_out_needs_two_known_words():
+    v = random_vectors()
+    with pytest.raises(ParameterError, match="^odd one out needs at least 2 words, got 1$"):
+        v.odd_one_out(["w1"])
+    with pytest.raises(WordNotFound):
+        v.odd_one_out(["w1", "nosuchword"])

@@ -437,6 +437,10 @@ def _evaluation_source(path: str | None, default_name: str):
     return path
 
 
+from w2v.cli_suite import register  # noqa: E402  (word2vec, phrases, classes, convert, vectors, ...)
+register(cli)
+
+
 def main() -> None:
     try:
         cli(prog_name="w2v")

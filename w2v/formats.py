@@ -21,11 +21,14 @@ binary, ``word``, a space and d little-endian float32 (then a newline, as the C 
 writes it). fastText .vec files are the text format; GloVe text files are the text
 format without the header line. Every reader checks the file against itself
 (header against rows, NaN or infinity in values) and fails with a one-line ModelError.
+
+Writers pick the format by name (``VECTOR_FORMATS``) or from the file's extension
+(``format_for_path``): .w2v native, .bin word2vec binary, .txt and .vec word2vec text,
+.glove headerless GloVe text.
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import sys
@@ -49,6 +52,9 @@ _FASTTEXT_MAGICS = (793712314, 793712315)
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Bytes that can appear in a text row's numbers; raw float32 data almost never stays inside them.
 _TEXT_BYTES = frozenset(b"0123456789+-.eEnNaAiIfFtTyY \t\r\n")
+# Output formats, and the file extensions that imply them.
+VECTOR_FORMATS = ("native", "text", "binary", "glove")
+EXTENSION_FORMATS = {".w2v": "native", ".bin": "binary", ".txt": "text", ".vec": "text", ".glove": "glove"}
 
 
 class Model:
@@ -98,7 +104,8 @@ def _atomic_output(path, what):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".tmp")
+        # the pid in the name lets a later run remove what a killed one left (w2v.checkpoint)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.tmp-{os.getpid()}-")
     except OSError as e:
         raise ModelError(f"cannot write {what}: {path!r} ({_reason(e)})") from None
     try:
@@ -116,6 +123,29 @@ def _atomic_output(path, what):
         if isinstance(e, OSError):
             raise ModelError(f"cannot write {what}: {path!r} ({_reason(e)})") from None
         raise
+
+
+def write_lines(path, lines, what: str = "file") -> None:
+    """Write str lines (each without its newline) as UTF-8, atomically; "-" writes to stdout."""
+    if os.fspath(path) == "-":
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        _write_lines(out, lines)
+        out.flush()
+        return
+    with _atomic_output(path, what) as f:
+        _write_lines(f, lines)
+
+
+def _write_lines(f, lines):
+    batch = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == _WRITE_ROWS:
+            f.write(("\n".join(batch) + "\n").encode("utf-8"))
+            batch.clear()
+    if batch:
+        f.write(("\n".join(batch) + "\n").encode("utf-8"))
 
 
 def _reason(e: OSError) -> str:
@@ -187,7 +217,6 @@ def save_model(path, words, vectors, counts, *, output_ns=None, output_hs=None,
         "sections": {},
         "params": params or {},
         "corpus": corpus or {},
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "w2v_version": __version__,
     }
     # Offsets depend on the header's length, which depends on the offsets: grow until stable.
@@ -219,25 +248,57 @@ def save_model(path, words, vectors, counts, *, output_ns=None, output_hs=None,
             position = start + array.nbytes
 
 
-def save_word2vec(path, words, vectors, binary: bool = False) -> None:
-    """Write vectors in word2vec text or binary format, atomically; path "-" writes to stdout."""
+def save_word2vec(path, words, vectors, binary: bool = False, header: bool = True) -> None:
+    """Write vectors in word2vec text or binary format, atomically; path "-" writes to stdout.
+
+    ``header=False`` leaves out the "V d" line: GloVe's text format (text only).
+    """
     words = list(words)
     vectors = np.asarray(vectors)
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ValueError(f"vectors must have shape ({len(words)}, dim), got {vectors.shape}")
+    if binary and not header:
+        raise ValueError("the binary format always has a header")
     if os.fspath(path) == "-":
         sys.stdout.flush()
         out = sys.stdout.buffer
-        _write_word2vec(out, words, vectors, binary)
+        _write_word2vec(out, words, vectors, binary, header)
         out.flush()
         return
     with _atomic_output(path, "vectors file") as f:
-        _write_word2vec(f, words, vectors, binary)
+        _write_word2vec(f, words, vectors, binary, header)
 
 
-def _write_word2vec(f, words, vectors, binary):
+def format_for_path(path) -> str | None:
+    """The output format a file name implies (see ``EXTENSION_FORMATS``), or None."""
+    extension = os.path.splitext(os.fspath(path))[1].lower()
+    return EXTENSION_FORMATS.get(extension)
+
+
+def save_vectors(path, words, vectors, fmt: str, counts=None) -> None:
+    """Write vectors in one of ``VECTOR_FORMATS``; "-" is stdout for every format but native.
+
+    Words that cannot be written (whitespace in a word2vec-format word, an empty word)
+    are a ModelError naming the word.
+    """
+    if fmt not in VECTOR_FORMATS:
+        raise ParameterError(f"unknown vectors format {fmt!r} (choose from {', '.join(VECTOR_FORMATS)})")
+    try:
+        if fmt == "native":
+            if os.fspath(path) == "-":
+                raise ParameterError("a native model cannot be written to standard output;"
+                                     " give a file name or another format")
+            save_model(path, words, vectors, counts)
+        else:
+            save_word2vec(path, words, vectors, binary=fmt == "binary", header=fmt != "glove")
+    except ValueError as e:
+        raise ModelError(f"cannot write {os.fspath(path)!r}: {e}") from None
+
+
+def _write_word2vec(f, words, vectors, binary, header=True):
     n, dim = vectors.shape
-    f.write(f"{n} {dim}\n".encode("ascii"))
+    if header:
+        f.write(f"{n} {dim}\n".encode("ascii"))
     line = " ".join([TEXT_FLOAT_FORMAT] * dim)
     for start in range(0, n, _WRITE_ROWS):
         block = np.ascontiguousarray(vectors[start:start + _WRITE_ROWS], dtype="<f4")
@@ -488,6 +549,8 @@ def _read_text(f, path, dim, count, n, first_line):
     """
     words: list[str] = []
     blocks: list[np.ndarray] = []
+    # With a header the size is known: fill one array (no second copy at the end).
+    whole = np.empty((count if n is None else n, dim), dtype=np.float32) if count is not None else None
     have = 0
     line_number = first_line
     leftover = b""
@@ -527,12 +590,17 @@ def _read_text(f, path, dim, count, n, first_line):
         if block is None:
             _find_bad_row(rests, numbers, dim, path)
         words.extend(w.decode("utf-8", errors="replace") for w in names)
-        blocks.append(block)
-        have += len(names)
         _check_finite(block, words[-len(names):], path, lambda i: f"line {numbers[i]}")
+        if whole is not None:
+            whole[have:have + len(names)] = block
+        else:
+            blocks.append(block)
+        have += len(names)
     if count is not None and have < (count if n is None else n):
         raise ModelError(f"vectors file ends early: header says {count} vectors, found {have}:"
                          f" {path!r}")
+    if whole is not None:
+        return words, whole
     if not blocks:
         raise ModelError(f"vectors file has no vectors: {path!r}")
     vectors = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)

@@ -317,6 +317,22 @@ class Vectors:
         """Cosine similarity of two words (0.0 when either vector is zero)."""
         return float(np.dot(self._unit_row(self.index(a)), self._unit_row(self.index(b))))
 
+    def odd_one_out(self, words) -> list[tuple[str, float]]:
+        """Each word with its cosine to the normalised mean of the words' unit vectors, lowest first.
+
+        The first word is the one that does not belong (gensim's ``doesnt_match``, ties
+        broken by the word, as gensim sorts them).
+        """
+        words = list(words)
+        if len(words) < 2:
+            raise ParameterError(f"odd one out needs at least 2 words, got {len(words)}")
+        units = np.stack([self._unit_row(self.index(w)) for w in words])
+        mean = units.mean(axis=0)
+        n = float(np.linalg.norm(mean))
+        if n > 0:
+            mean /= n
+        return sorted(((w, float(s)) for w, s in zip(words, units @ mean)), key=lambda t: (t[1], t[0]))
+
     # -- suggestions ----------------------------------------------------------------
 
     def _suggest_pool(self):
