@@ -10,17 +10,22 @@ import numpy as np
 import pytest
 
 from w2v import corpus, scan_kernels
-from w2v.corpus import remap_ids, scan_corpus
+from w2v.corpus import ids_array, remap_ids, scan_corpus
 from w2v.errors import CorpusError
 
 SEPARATORS = re.compile(rb"[ \t\v\f\x00]+")
 
 
 def naive_scan(data, max_vocab_size=None):
-    """Reference: (words, counts, ids) the slow, obvious way."""
+    """Reference: (words, counts, stream) the slow, obvious way.
+
+    ``stream`` holds each token's id in the final numbering and -1 for each line end;
+    a token whose word was pruned after it (that occurrence is forgotten) is None.
+    """
     text = data.decode("utf-8", "replace").encode("utf-8").replace(b"\r", b"")
     lines = text.split(b"\n")
-    words, counts, ids, live = [], [], [], {}
+    counts, stream, live = {}, [], {}  # live: word -> (count, life); a life ends at a prune
+    lives = 0
     min_reduce = 0
     for n, line in enumerate(lines):
         for token in SEPARATORS.split(line):
@@ -28,23 +33,39 @@ def naive_scan(data, max_vocab_size=None):
                 continue
             word = token.decode("utf-8")
             if word in live:
-                word_id = live[word]
-                counts[word_id] += 1
+                count, life = live[word]
+                live[word] = (count + 1, life)
             else:
-                word_id = len(words)
-                words.append(word)
-                counts.append(1)
-                live[word] = word_id
-                if max_vocab_size and len(live) > max_vocab_size:
-                    min_reduce += 1
-                    for w, i in list(live.items()):
-                        if counts[i] <= min_reduce:
-                            counts[i] = 0
-                            del live[w]
-            ids.append(word_id)
+                lives += 1
+                live[word] = (1, lives)
+                life = lives
+            stream.append((word, life))
+            if max_vocab_size and len(live) > max_vocab_size:
+                min_reduce += 1
+                live = {w: v for w, v in live.items() if v[0] > min_reduce}
         if n < len(lines) - 1:
+            stream.append(None)
+    order = sorted(live, key=lambda w: live[w][1])  # first-seen order of the surviving lives
+    index = {w: i for i, w in enumerate(order)}
+    ids = []
+    for item in stream:
+        if item is None:
             ids.append(-1)
-    return words, counts, ids
+        else:
+            word, life = item
+            ids.append(index[word] if word in live and live[word][1] == life else None)
+    return order, [live[w][0] for w in order], ids
+
+
+def collapse_line_ends(stream):
+    """What remap_ids does to a stream: drop None, collapse runs of line ends, drop a leading one."""
+    out = []
+    for x in stream:
+        if x is None:
+            continue
+        if x >= 0 or (out and out[-1] != -1):
+            out.append(x)
+    return out
 
 
 def scan_bytes(tmp_path, data, **kwargs):
@@ -68,11 +89,18 @@ def check_against_naive(tmp_path, data, **kwargs):
         assert s.words == words
         assert s.counts.dtype == np.int64
         assert s.counts.tolist() == counts
-        assert ids_of(s) == ids
         assert s.n_ids == len(ids)
-        assert s.n_tokens == sum(1 for i in ids if i >= 0)
+        assert s.n_tokens == sum(1 for i in ids if i != -1)
         assert s.n_lines == ids.count(-1)
         assert s.n_bytes == len(data)
+        if s.segments:
+            n_ids, n_words = remap_ids(s, np.arange(len(words), dtype=np.int32), chunk_ids=7)
+            expected = collapse_line_ends(ids)
+            assert ids_array(s.ids_path, n_ids).tolist() == expected
+            assert n_words == sum(1 for i in expected if i >= 0)
+        else:
+            assert None not in ids
+            assert ids_of(s) == ids
         return s
 
 
@@ -164,17 +192,49 @@ def test_max_vocab_size_prunes_like_word2vec(tmp_path, tiny_tables, max_vocab_si
     words = [f"w{min(int(rng.paretovariate(0.8)), 60)}" for _ in range(2000)]
     data = "\n".join(" ".join(words[i:i + 9]) for i in range(0, len(words), 9)).encode()
     s = check_against_naive(tmp_path, data, max_vocab_size=max_vocab_size, chunk_bytes=50)
-    assert (s.counts > 0).sum() <= max_vocab_size
-    live = [w for w, c in zip(s.words, s.counts) if c > 0]
-    assert len(live) == len(set(live))
+    assert len(s.words) <= max_vocab_size
+    assert len(s.words) == len(set(s.words))
+    assert (s.counts > 0).all()
 
 
-def test_pruned_word_seen_again_gets_a_new_id(tmp_path):
-    # after "c" arrives, 3 words are live > 2: those with count <= 1 ("b", "c") go
+def test_pruned_word_seen_again_starts_again(tmp_path):
+    # after "c" arrives, 3 words are held > 2: those with count <= 1 ("b", "c") go
     with scan_bytes(tmp_path, b"a a b c b", max_vocab_size=2) as s:
-        assert s.words == ["a", "b", "c", "b"]
-        assert s.counts.tolist() == [2, 0, 0, 1]
-        assert ids_of(s) == [0, 0, 1, 2, 3]
+        assert s.words == ["a", "b"]
+        assert s.counts.tolist() == [2, 1]
+        assert s.segments == [(4, 3)]  # one prune after 4 ids, renumbering 3 words
+        assert remap_ids(s, np.arange(2, dtype=np.int32)) == (3, 3)
+        assert ids_array(s.ids_path, 3).tolist() == [0, 0, 1]  # the first "b" was forgotten
+    assert not os.path.exists(s.remap_path)
+
+
+def test_memory_is_bounded_by_the_prune_threshold(tmp_path, tiny_tables):
+    # 200,000 distinct words and a few frequent ones: the tables stay near the threshold's size
+    rng = np.random.default_rng(0)
+    rare = [f"rare{i}" for i in range(200_000)]
+    frequent = [f"f{i}" for i in range(50)]
+    tokens = rare + [frequent[i] for i in rng.integers(0, 50, 200_000)]
+    rng.shuffle(tokens)
+    data = "\n".join(" ".join(tokens[i:i + 20]) for i in range(0, len(tokens), 20)).encode()
+    tables = []
+    original = corpus._Tables.words
+
+    def keep(self):
+        tables.append((self.pool.shape[0], self.word_pos.shape[0], self.counts.shape[0], self.table.shape[0]))
+        return original(self)
+
+    corpus._Tables.words = keep
+    try:
+        with scan_bytes(tmp_path, data, max_vocab_size=1000, chunk_bytes=4096) as s:
+            assert len(s.words) <= 1000
+            assert set(frequent) <= set(s.words)
+            n_ids, n_words = remap_ids(s, np.arange(len(s.words), dtype=np.int32))
+            assert n_words > 190_000  # the frequent words' tokens are all there
+    finally:
+        corpus._Tables.words = original
+    pool, word_pos, counts, table = tables[0]
+    # without compaction these would have grown to hold all 200,050 words (1.8 MB of text)
+    assert pool <= 32768 and word_pos <= 2048 and counts <= 2048 and table <= 4096
 
 
 def test_stdin(monkeypatch, tmp_path):
@@ -240,8 +300,7 @@ def test_bad_workdir(tmp_path):
 def test_empty_corpus_is_not_an_error_here(tmp_path):
     with scan_bytes(tmp_path, b"") as s:
         assert (s.words, s.counts.tolist(), s.n_ids, s.n_tokens, s.n_bytes) == ([], [], 0, 0, 0)
-        ids, n_words = remap_ids(s, np.zeros(0, dtype=np.int32))
-        assert ids.shape == (0,) and n_words == 0
+        assert remap_ids(s, np.zeros(0, dtype=np.int32)) == (0, 0)
 
 
 def test_progress_reports_bytes_read(tmp_path):
@@ -281,10 +340,9 @@ def test_remap_drops_tokens_and_collapses_line_ends(tmp_path):
     # words: a b c d; drop b and d
     with scan_bytes(tmp_path, b"b\n\na b c\nb d\n\nc a\nd\n") as s:
         assert s.words == ["b", "a", "c", "d"]
-        ids, n_words = remap_ids(s, np.array([-1, 0, 1, -1], dtype=np.int32))
-        assert isinstance(ids, np.memmap) and not ids.flags.writeable
-        assert ids.dtype == np.int32
-        assert ids.tolist() == [0, 1, -1, 1, 0, -1]
+        n_ids, n_words = remap_ids(s, np.array([-1, 0, 1, -1], dtype=np.int32), chunk_ids=3)
+        assert n_ids == 6
+        assert ids_array(s.ids_path, n_ids).tolist() == [0, 1, -1, 1, 0, -1]
         assert n_words == 4
         assert s.n_ids == 6
         assert os.path.getsize(s.ids_path) == 6 * 4
@@ -294,14 +352,13 @@ def test_remap_drops_tokens_and_collapses_line_ends(tmp_path):
 
 def test_remap_keeps_everything_with_identity(tmp_path):
     with scan_bytes(tmp_path, b"x y\nz\n") as s:
-        ids, n_words = remap_ids(s, np.arange(3, dtype=np.int32))
-        assert ids.tolist() == [0, 1, -1, 2, -1] and n_words == 3
+        n_ids, n_words = remap_ids(s, np.arange(3, dtype=np.int32))
+        assert ids_array(s.ids_path, n_ids).tolist() == [0, 1, -1, 2, -1] and n_words == 3
 
 
 def test_remap_dropping_everything_gives_an_empty_stream(tmp_path):
     with scan_bytes(tmp_path, b"x y\nz\n") as s:
-        ids, n_words = remap_ids(s, np.full(3, -1, dtype=np.int32))
-        assert ids.shape == (0,) and n_words == 0
+        assert remap_ids(s, np.full(3, -1, dtype=np.int32)) == (0, 0)
         assert os.path.getsize(s.ids_path) == 0
 
 
@@ -325,8 +382,8 @@ def test_remap_matches_naive_reference(tmp_path):
                 expected.append(int(final[i]))
             elif i < 0 and expected and expected[-1] != -1:
                 expected.append(-1)
-        ids, n_words = remap_ids(s, final)
-        assert ids.tolist() == expected
+        n_ids, n_words = remap_ids(s, final, chunk_ids=13)
+        assert ids_array(s.ids_path, n_ids).tolist() == expected
         assert n_words == sum(1 for i in expected if i >= 0)
 
 

@@ -8,7 +8,9 @@ Tokens have no length limit. Text is UTF-8; invalid bytes become U+FFFD.
 The corpus is never held as a Python string or as Python objects per token:
 fixed-size byte chunks, each cut after a separator, go through the Numba
 kernels in ``w2v.scan_kernels``, which count words in a hash table and append
-provisional ids to a temporary int32 file.
+provisional ids to a temporary int32 file. Memory is bounded by the words held
+(``max_vocab_size``) and the longest token, not by the size of the text: the
+ids file is rewritten and read back in fixed-size chunks, never mapped whole.
 """
 
 import errno
@@ -23,9 +25,10 @@ import numpy as np
 from w2v import scan_kernels as K
 from w2v.errors import CorpusError
 
-__all__ = ["ScannedCorpus", "scan_corpus", "remap_ids"]
+__all__ = ["ScannedCorpus", "scan_corpus", "remap_ids", "read_ids", "ids_array"]
 
 _MAX_IDS = 2**31 - 1  # provisional ids are int32 and -1 marks a line end
+_CHUNK_IDS = 1 << 22  # ids rewritten at a time by remap_ids (16 MB)
 
 
 def _unlink(path):
@@ -35,19 +38,33 @@ def _unlink(path):
         pass
 
 
+def _unlink_all(*paths):
+    for path in paths:
+        if path is not None:
+            _unlink(path)
+
+
 @dataclass(eq=False)
 class ScannedCorpus:
     """The result of ``scan_corpus``.
 
     ``words[i]`` is the word with provisional id ``i`` (first-seen order) and
-    ``counts[i]`` its count. With ``max_vocab_size``, pruned words keep their
-    id with count 0, and a pruned word that appears again gets a new id, so
-    the same string can be in ``words`` twice: once with count 0.
+    ``counts[i]`` its count.
 
     ``ids_path`` is a native-endian int32 file of ``n_ids`` entries: the
     provisional id of each token, and -1 for each line end. It is deleted by
     ``close()`` (or on leaving a ``with`` block, or when the object is
     garbage-collected).
+
+    With ``max_vocab_size``, each prune (word2vec.c's ReduceVocab) forgets the
+    rarest words and renumbers the others, so memory stays bounded by the prune
+    threshold. The ids written before a prune are then in an older numbering:
+    ``segments`` lists, for each prune, the ``n_ids`` reached and the size of
+    the renumbering table saved in ``remap_path``; ``remap_ids`` applies them.
+    Read the ids file directly only when ``segments`` is empty. As in
+    word2vec.c, a pruned word that comes back starts counting from zero; its
+    tokens from before the prune are dropped (word2vec.c, which reads the text
+    twice, would train on them if the word made it into the vocabulary).
     """
 
     words: list
@@ -57,13 +74,20 @@ class ScannedCorpus:
     n_tokens: int
     n_lines: int
     n_bytes: int
+    segments: list = field(default_factory=list)
+    remap_path: str | None = None
     _remapped: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self):
-        self._finalizer = weakref.finalize(self, _unlink, self.ids_path)
+        self._finalizer = weakref.finalize(self, _unlink_all, self.ids_path, self.remap_path)
+
+    @property
+    def n_words(self) -> int:
+        """Distinct words held (for the words list use ``words``)."""
+        return len(self.words)
 
     def close(self):
-        """Delete the ids file (safe to call twice)."""
+        """Delete the ids file and the renumbering tables (safe to call twice)."""
         self._finalizer()
 
     def __enter__(self):
@@ -87,7 +111,6 @@ class _Tables:
         self.word_pos = np.empty((words, 2), dtype=np.int64)  # (start in pool, length)
         self.hashes = np.empty(words, dtype=np.uint64)
         self.counts = np.empty(words, dtype=np.int64)
-        self.live = np.empty(words, dtype=np.int32)
         self.table = np.zeros(self.initial_table, dtype=np.uint64)
         self.state = np.zeros(K.N_STATE, dtype=np.int64)
 
@@ -97,29 +120,43 @@ class _Tables:
         elif status == K.WORDS_FULL:
             n = self.state[K.S_N_WORDS]
             if n >= _MAX_IDS:
-                raise CorpusError(f"too many distinct words: ids are int32, at most {_MAX_IDS}")
+                raise CorpusError(f"too many distinct words: ids are int32, at most {_MAX_IDS} "
+                                  f"(use --prune-at)")
             self.word_pos = _grown(self.word_pos, n)
             self.hashes = _grown(self.hashes, n)
             self.counts = _grown(self.counts, n)
-            self.live = _grown(self.live, self.state[K.S_N_LIVE])
         elif status == K.TABLE_FULL:
             self.table = np.zeros(2 * self.table.shape[0], dtype=np.uint64)
-            K.rehash(self.table, self.hashes, self.live, self.state[K.S_N_LIVE])
+            K.rehash(self.table, self.hashes, self.state[K.S_N_WORDS])
         else:  # pragma: no cover - a kernel bug
             raise AssertionError(f"unexpected scan status {status}")
 
-    def scan(self, chunk, out, write, max_vocab):
+    def prune(self):
+        """Drop the rarest words (word2vec.c's ReduceVocab) and renumber; returns old id -> new id."""
+        state = self.state
+        n = int(state[K.S_N_WORDS])
+        state[K.S_MIN_REDUCE] += 1
+        remap = np.empty(n, dtype=np.int32)
+        kept, pool_used = K.compact(self.pool, self.word_pos, self.hashes, self.counts, n,
+                                    state[K.S_MIN_REDUCE], self.table, remap)
+        state[K.S_N_WORDS] = kept
+        state[K.S_POOL_USED] = pool_used
+        return remap
+
+    def scan(self, chunk, out, write, max_vocab, on_prune):
         """Run the kernel over all of ``chunk``, growing arrays and flushing ``out`` as needed."""
         pos, end = 0, chunk.shape[0]
         while True:
             status, pos, n_out = K.scan_chunk(
-                chunk, pos, end, self.pool, self.word_pos, self.hashes, self.counts, self.live,
+                chunk, pos, end, self.pool, self.word_pos, self.hashes, self.counts,
                 self.table, out, self.state, max_vocab)
             if n_out:
                 write(out[:n_out])
             if status == K.DONE:
                 return
-            if status != K.OUT_FULL:
+            if status == K.PRUNE:
+                on_prune(self.prune())
+            elif status != K.OUT_FULL:
                 self.grow(status)
 
     def words(self):
@@ -200,6 +237,8 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
     ``workdir`` is where the ids file is created (default: the temp directory).
     ``max_vocab_size`` limits the words held while counting, pruning the rarest
     the way word2vec.c does (see ``ScannedCorpus`` for what that does to ids).
+    Temporary files are named ``w2v-ids-<pid>-*`` and ``w2v-remap-<pid>-*``, so
+    that files left by a killed process can be recognised and removed.
     Raises ``CorpusError`` when the source cannot be read. An empty corpus is
     not an error here (``n_tokens == 0``); the caller decides.
     """
@@ -211,15 +250,13 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
     source = os.fspath(source)
     stream, owned = _open_source(source)
     try:
-        try:
-            fd, ids_path = tempfile.mkstemp(dir=workdir, prefix="w2v-ids-")
-        except OSError as e:
-            where = workdir if workdir is not None else tempfile.gettempdir()
-            raise CorpusError(f"cannot create the token ids file in {where!r}: {_reason(e)}") from None
+        fd, ids_path = _temporary(workdir, "w2v-ids-", "the token ids file")
+        remaps = _Remaps(workdir)
         try:
             with os.fdopen(fd, "wb") as ids_file:
                 tables, n_bytes, n_ids = _scan_stream(
-                    source, stream, ids_file, ids_path, max_vocab, progress, chunk_bytes)
+                    source, stream, ids_file, ids_path, max_vocab, progress, chunk_bytes, remaps)
+            remaps.close()
             state = tables.state
             n_words = int(state[K.S_N_WORDS])
             return ScannedCorpus(
@@ -230,16 +267,52 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
                 n_tokens=int(state[K.S_N_TOKENS]),
                 n_lines=int(state[K.S_N_LINES]),
                 n_bytes=n_bytes,
+                segments=remaps.segments,
+                remap_path=remaps.path,
             )
         except BaseException:
-            _unlink(ids_path)
+            remaps.close()
+            _unlink_all(ids_path, remaps.path)
             raise
     finally:
         if owned:
             stream.close()
 
 
-def _scan_stream(source, stream, ids_file, ids_path, max_vocab, progress, chunk_bytes):
+def _temporary(workdir, prefix, what):
+    try:
+        return tempfile.mkstemp(dir=workdir, prefix=f"{prefix}{os.getpid()}-")
+    except OSError as e:
+        where = workdir if workdir is not None else tempfile.gettempdir()
+        raise CorpusError(f"cannot create {what} in {where!r}: {_reason(e)}") from None
+
+
+class _Remaps:
+    """The renumbering table of each prune, appended to a temporary file (made on the first prune)."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.path = None
+        self.file = None
+        self.segments = []  # (n_ids when the prune happened, table size)
+
+    def add(self, n_ids, remap):
+        if self.file is None:
+            fd, self.path = _temporary(self.workdir, "w2v-remap-", "the vocabulary pruning file")
+            self.file = os.fdopen(fd, "wb")
+        try:
+            self.file.write(remap)
+        except OSError as e:
+            raise CorpusError(f"cannot write to {self.path!r}: {_reason(e)}") from None
+        self.segments.append((int(n_ids), int(remap.shape[0])))
+
+    def close(self):
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def _scan_stream(source, stream, ids_file, ids_path, max_vocab, progress, chunk_bytes, remaps):
     tables = _Tables()
     out = np.empty(max(1024, min(chunk_bytes // 4 + 16, 1 << 20)), dtype=np.int32)
     n_ids = 0
@@ -279,22 +352,22 @@ def _scan_stream(source, stream, ids_file, ids_path, max_vocab, progress, chunk_
             if cut == 0:
                 continue
         if cut:
-            tables.scan(_sanitized(buf[:cut]), out, write, max_vocab)
+            tables.scan(_sanitized(buf[:cut]), out, write, max_vocab, lambda remap: remaps.add(n_ids, remap))
         tail = fill - cut
         buf[:tail] = buf[cut:fill]
         fill = tail
     return tables, n_bytes, n_ids
 
 
-def remap_ids(scanned, final_id):
+def remap_ids(scanned, final_id, chunk_ids=_CHUNK_IDS):
     """Rewrite ``scanned.ids_path`` in place from provisional to final vocabulary ids.
 
     ``final_id[i]`` is the final id of provisional id ``i``, or -1 to drop its
     tokens. Line ends are kept, but runs of them collapse into one and a
-    leading one is dropped. The file is truncated to the new length, and
-    ``scanned.n_ids`` updated. Returns ``(ids, n_words)``: a read-only int32
-    memmap of the final stream (an empty array if nothing is left) and the
-    number of word tokens in it. Can be called once per scan.
+    leading one is dropped. The file is rewritten ``chunk_ids`` ids at a time
+    (never mapped whole) and truncated to the new length, and ``scanned.n_ids``
+    updated. Returns ``(n_ids, n_words)``: the ids left and how many of them
+    are words. Read them with ``read_ids`` or ``ids_array``. Can be called once per scan.
     """
     final_id = np.ascontiguousarray(final_id, dtype=np.int32)
     if final_id.shape != (len(scanned.words),):
@@ -304,15 +377,86 @@ def remap_ids(scanned, final_id):
         raise ValueError("the ids of this scan were already remapped")
     path = scanned.ids_path
     n = scanned.n_ids
-    new_n = n_words = 0
-    if n:
-        ids = np.memmap(path, dtype=np.int32, mode="r+", shape=(n,))
-        new_n, n_words = K.remap_in_place(ids, n, final_id)
-        ids.flush()
-        del ids
-    os.truncate(path, 4 * new_n)
-    scanned.n_ids = int(new_n)
+    read = written = n_words = 0
+    try:
+        with open(path, "r+b", buffering=0) as f:
+            fd = f.fileno()
+            buf = np.empty(max(1, min(chunk_ids, n)), dtype=np.int32)
+            at_line_start = True
+            for end, mapping in _generation_maps(scanned, final_id):
+                while read < end:
+                    m = min(buf.shape[0], end - read)
+                    _pread_into(fd, buf[:m], read)
+                    kept, words, at_line_start = K.remap_chunk(buf, m, mapping, at_line_start)
+                    _pwrite_from(fd, buf[:kept], written)
+                    read += m
+                    written += kept
+                    n_words += words
+        os.truncate(path, 4 * written)
+    except OSError as e:
+        raise CorpusError(f"cannot rewrite the token ids file {path!r}: {_reason(e)}") from None
+    scanned.n_ids = int(written)
     scanned._remapped = True
-    if new_n == 0:
-        return np.empty(0, dtype=np.int32), 0
-    return np.memmap(path, dtype=np.int32, mode="r", shape=(new_n,)), int(n_words)
+    scanned.segments = []
+    return int(written), int(n_words)
+
+
+def _generation_maps(scanned, final_id):
+    """(end, provisional id -> final id) for each stretch of ids written between two prunes.
+
+    The tables of earlier stretches are composed with the later ones back to front,
+    overwriting the remap file in place, so at most two tables are held at a time.
+    """
+    segments = scanned.segments
+    if not segments:
+        yield scanned.n_ids, final_id
+        return
+    offsets = np.cumsum([0] + [4 * size for _, size in segments]).tolist()
+    with open(scanned.remap_path, "r+b", buffering=0) as f:
+        fd = f.fileno()
+        later = final_id
+        for g in range(len(segments) - 1, -1, -1):
+            table = np.empty(segments[g][1], dtype=np.int32)
+            _pread_into(fd, table, offsets[g] // 4)
+            composed = np.full(table.shape[0], -1, dtype=np.int32)
+            kept = table >= 0
+            composed[kept] = later[table[kept]]
+            _pwrite_from(fd, composed, offsets[g] // 4)
+            later = composed
+        del later
+        for g, (end, size) in enumerate(segments):
+            table = np.empty(size, dtype=np.int32)
+            _pread_into(fd, table, offsets[g] // 4)
+            yield end, table
+    yield scanned.n_ids, final_id
+
+
+def _pread_into(fd, array, index):
+    """Fill ``array`` (int32) from the file at id ``index``."""
+    view = memoryview(array).cast("B")
+    got = 0
+    while got < len(view):
+        n = os.preadv(fd, [view[got:]], 4 * index + got)
+        if n == 0:
+            raise OSError(0, "the file ended early (was it changed while in use?)")
+        got += n
+
+
+def _pwrite_from(fd, array, index):
+    view = memoryview(np.ascontiguousarray(array)).cast("B")
+    done = 0
+    while done < len(view):
+        done += os.pwrite(fd, view[done:], 4 * index + done)
+
+
+def read_ids(fd, index, out):
+    """Read ``out.shape[0]`` ids starting at id ``index`` from the open ids file ``fd`` into ``out``."""
+    _pread_into(fd, out, index)
+    return out
+
+
+def ids_array(path, n_ids):
+    """The whole ids file as a read-only memmap (small files and tests; training reads chunks)."""
+    if n_ids == 0:
+        return np.empty(0, dtype=np.int32)
+    return np.memmap(path, dtype=np.int32, mode="r", shape=(n_ids,))

@@ -6,7 +6,9 @@ byte pool: word ``i`` is ``pool[start:start + length]`` with
 ``start, length = word_pos[i]``. A table slot packs the high half of the hash
 with the word id, so most probes touch one cache line.
 Words are appended to the pool in id order, so ``pool[:pool_used]`` is the
-concatenation of all words ever inserted, including pruned ones.
+concatenation of the words held. Ids ``0 .. n_words-1`` are all live: a prune
+(``compact``) drops words and renumbers the survivors, so memory stays bounded
+by the prune threshold however many distinct words the text holds.
 
 The kernels never allocate the growing arrays themselves: when one is full,
 ``scan_chunk`` returns a status and the position of the token it could not
@@ -24,16 +26,16 @@ POOL_FULL = 1
 WORDS_FULL = 2
 TABLE_FULL = 3
 OUT_FULL = 4
+PRUNE = 5  # more words than max_vocab are held: the caller compacts, then calls again
 
 # indices into the int64 ``state`` array
 S_POOL_USED = 0
-S_N_WORDS = 1  # provisional ids handed out (live and pruned)
-S_N_LIVE = 2  # words currently in the table (count > 0)
-S_MIN_REDUCE = 3
-S_N_TOKENS = 4
-S_N_LINES = 5
-S_POOL_NEED = 6  # after POOL_FULL: the pool size the unfinished token needs
-N_STATE = 7
+S_N_WORDS = 1  # words held, all live: ids 0 .. n_words-1
+S_MIN_REDUCE = 2  # word2vec.c's min_reduce: the count at or below which the next prune drops a word
+S_N_TOKENS = 3
+S_N_LINES = 4
+S_POOL_NEED = 5  # after POOL_FULL: the pool size the unfinished token needs
+N_STATE = 6
 
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
@@ -82,43 +84,55 @@ def _insert(table, h, word_id):
 
 
 @numba.njit(**_SPEC)
-def rehash(table, hashes, live, n_live):
-    """Fill an empty (all 0) power-of-two ``table`` with the ``n_live`` ids in ``live``."""
-    for j in range(n_live):
-        word_id = live[j]
+def rehash(table, hashes, n_words):
+    """Fill an empty (all 0) power-of-two ``table`` with ids ``0 .. n_words-1``."""
+    for word_id in range(n_words):
         _insert(table, hashes[word_id], word_id)
 
 
 @numba.njit(**_SPEC)
-def _prune(counts, hashes, live, n_live, min_reduce, table):
-    """word2vec.c's ReduceVocab: drop words with count <= min_reduce; returns the new n_live."""
+def compact(pool, word_pos, hashes, counts, n_words, min_reduce, table, remap):
+    """word2vec.c's ReduceVocab, then renumbering: drop words with count <= ``min_reduce``.
+
+    Survivors keep their order and move down to ids ``0 .. kept-1`` (their bytes move
+    down the pool with them); ``remap[old_id]`` is the new id, or -1 for a dropped word.
+    Returns ``(kept, pool_used)``.
+    """
     kept = 0
-    for j in range(n_live):
-        word_id = live[j]
-        if counts[word_id] > min_reduce:
-            live[kept] = word_id
-            kept += 1
-        else:
-            counts[word_id] = 0
+    pool_used = 0
+    for word_id in range(n_words):
+        if counts[word_id] <= min_reduce:
+            remap[word_id] = -1
+            continue
+        start = word_pos[word_id, 0]
+        length = word_pos[word_id, 1]
+        for k in range(length):  # never overlaps wrongly: pool_used <= start
+            pool[pool_used + k] = pool[start + k]
+        word_pos[kept, 0] = pool_used
+        word_pos[kept, 1] = length
+        hashes[kept] = hashes[word_id]
+        counts[kept] = counts[word_id]
+        remap[word_id] = kept
+        pool_used += length
+        kept += 1
     table[:] = 0
-    rehash(table, hashes, live, kept)
-    return kept
+    rehash(table, hashes, kept)
+    return kept, pool_used
 
 
 @numba.njit(**_SPEC)
-def scan_chunk(buf, pos, end, pool, word_pos, hashes, counts, live, table, out, state,
-               max_vocab):
+def scan_chunk(buf, pos, end, pool, word_pos, hashes, counts, table, out, state, max_vocab):
     """Tokenize ``buf[pos:end]``, count words and write their provisional ids to ``out``.
 
     ``buf[pos:end]`` must hold whole tokens. A line end writes -1 to ``out``.
-    ``max_vocab`` > 0 prunes as word2vec.c does whenever more words are live.
+    ``max_vocab`` > 0: when a new word makes more than ``max_vocab`` words, its id is
+    written, then the kernel returns PRUNE (the caller runs ``compact``, as word2vec.c
+    prunes after adding a word).
     Returns ``(status, pos, n_out)``: ``n_out`` ids were written to ``out``;
     on a status other than DONE, scanning stopped before the token at ``pos``.
     """
     pool_used = state[S_POOL_USED]
     n_words = state[S_N_WORDS]
-    n_live = state[S_N_LIVE]
-    min_reduce = state[S_MIN_REDUCE]
     n_tokens = state[S_N_TOKENS]
     n_lines = state[S_N_LINES]
     pool_cap = pool.shape[0]
@@ -194,7 +208,7 @@ def scan_chunk(buf, pos, end, pool, word_pos, hashes, counts, live, table, out, 
                 status = WORDS_FULL
                 i = token_pos
                 break
-            if 4 * (n_live + 1) > 3 * table_cap:
+            if 4 * (n_words + 1) > 3 * table_cap:
                 status = TABLE_FULL
                 i = token_pos
                 break
@@ -205,19 +219,15 @@ def scan_chunk(buf, pos, end, pool, word_pos, hashes, counts, live, table, out, 
             hashes[word_id] = h
             counts[word_id] = 1
             table[slot] = _entry(h, word_id)
-            live[n_live] = word_id
-            n_live += 1
             pool_used = p
-            if max_vocab > 0 and n_live > max_vocab:
-                min_reduce += 1
-                n_live = _prune(counts, hashes, live, n_live, min_reduce, table)
         out[n_out] = word_id
         n_out += 1
         n_tokens += 1
+        if max_vocab > 0 and n_words > max_vocab:
+            status = PRUNE
+            break
     state[S_POOL_USED] = pool_used
     state[S_N_WORDS] = n_words
-    state[S_N_LIVE] = n_live
-    state[S_MIN_REDUCE] = min_reduce
     state[S_N_TOKENS] = n_tokens
     state[S_N_LINES] = n_lines
     return status, i, n_out
@@ -333,16 +343,16 @@ def join_words(pool, word_pos, n_words):
 
 
 @numba.njit(**_SPEC)
-def remap_in_place(ids, n, final_id):
-    """Map provisional ids to final ids in ``ids[:n]``, compacting in place.
+def remap_chunk(ids, n, final_id, at_line_start):
+    """Map ids to final ids in ``ids[:n]``, compacting in place; chunks of one stream in turn.
 
     Tokens whose final id is -1 are dropped; line ends (-1) are kept, but a run
-    of them becomes one and a leading one is dropped. Returns (new length,
-    number of word tokens).
+    of them becomes one and a leading one is dropped (``at_line_start`` carries
+    that across chunks: True for the first). Returns (new length, number of word
+    tokens, at_line_start for the next chunk).
     """
     j = 0
     n_words = 0
-    at_line_start = True
     for i in range(n):
         x = ids[i]
         if x < 0:
@@ -357,4 +367,4 @@ def remap_in_place(ids, n, final_id):
                 j += 1
                 n_words += 1
                 at_line_start = False
-    return j, n_words
+    return j, n_words, at_line_start

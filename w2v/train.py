@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2v.corpus import remap_ids, scan_corpus
+from w2v.corpus import ids_array, remap_ids, scan_corpus
 from w2v.errors import CorpusError, TrainingDiverged
 from w2v.kernels import sigmoid_tables, train_span
 from w2v.params import TrainParams
@@ -125,7 +125,8 @@ def train(corpus_path: str, params: TrainParams, *, read_vocab: str | None = Non
     try:
         if save_vocab:
             vocab.save(save_vocab)
-        ids, n_words = remap_ids(scanned, final_id)
+        n_ids, n_words = remap_ids(scanned, final_id)
+        ids = ids_array(scanned.ids_path, n_ids)
         if n_words == 0:
             raise CorpusError(f"no vocabulary word occurs in {_name(corpus_path)}")
         model = TrainedModel(
