@@ -141,42 +141,118 @@ def make_params(**values):
 @click.option("--read-vocab", metavar="FILE", default=None,
               help="Use this 'word count' vocabulary instead of counting the corpus.")
 @click.option("--save-vocab", metavar="FILE", default=None, help="Also write the vocabulary ('word count' lines).")
-@click.option("--prune-at", type=int, default=21_000_000, show_default=True,
+@click.option("--prune-at", type=click.IntRange(min=1), default=21_000_000, show_default=True,
               help="While counting, drop the rarest words whenever more distinct words than this are held "
                    "(bounds memory on huge corpora, like word2vec.c).")
 @click.option("--workdir", metavar="DIR", default=None,
-              help="Directory for the temporary encoded corpus (default: the system temp directory).")
+              help="Directory for the temporary encoded corpus (4 bytes a word) [default: MODEL.ckpt/ "
+                   "beside the model].")
+@click.option("--init", "init", metavar="MODEL", default=None,
+              help="Continue training this native model: its vectors and output weights are the start, and "
+                   "its vocabulary grows with the corpus's new words seen --min-count times.")
+@click.option("--checkpoint-every", metavar="DURATION", default="30m", show_default=True,
+              help="Save a checkpoint in MODEL.ckpt/ this often (seconds, or a number ending in s, m or h; "
+                   "0 turns it off). Ctrl-C and SIGTERM always save one.")
+@click.option("--resume", is_flag=True,
+              help="Continue the interrupted run saved in MODEL.ckpt/ (with its options) to the model an "
+                   "uninterrupted run would have written.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
-def train(corpus, output, read_vocab, save_vocab, prune_at, workdir, quiet, **training):
+@click.pass_context
+def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, checkpoint_every, resume, quiet,
+          **training):
     """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin).
 
     Tokens are separated by whitespace; each line is a sentence. Defaults are
     word2vec.c's (CBOW, 100 dimensions, window 5, 5 noise words, 5 epochs).
 
+    Ctrl-C (or SIGTERM) stops after the current span of words, saves a checkpoint
+    in MODEL.ckpt/ and prints the command that resumes; so does a crash after a
+    periodic checkpoint. The model file is replaced atomically: it is never half-written.
+
     \b
     Example:
       w2v train text8 --skipgram --sample 1e-4 -o text8.w2v
       zcat corpus.txt.gz | w2v train - -o corpus.w2v
+      w2v train text8 -o text8.w2v --resume        # after Ctrl-C
+      w2v train more.txt --init text8.w2v -o more.w2v
     """
+    import shlex
+
+    from w2v import checkpoint as ckpt
+    from w2v.errors import ParameterError
     from w2v.formats import save_model
     from w2v.train import train as train_model
 
-    params = make_params(**training)
     output = output or default_model_path()
     _check_writable(output)
-    model = train_model(corpus, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
-                        prune_at=prune_at, quiet=quiet)
-    stats = model.stats
-    corpus_info = dict(model.corpus, words_trained=stats["words"], train_seconds=round(stats["train_seconds"], 3),
-                       epoch_loss=stats["epoch_loss"])
-    save_model(output, model.vocab.words, model.vectors, model.vocab.counts, output_ns=model.output_ns,
-               output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info)
+    every = _duration(checkpoint_every)
+    checkpoint = ckpt.checkpoint_dir(output)
+    explicit = {name for name in training if ctx.get_parameter_source(name) in _GIVEN}
+    if resume:
+        if init or read_vocab:
+            raise ParameterError(f"--resume continues with the checkpoint's own vocabulary and weights: "
+                                 f"leave {'--init' if init else '--read-vocab'} out")
+        params = None
+        _check_resume_options(checkpoint, explicit, training)
+    else:
+        if init and "dim" not in explicit:
+            from w2v.formats import load_model
+
+            training["dim"] = load_model(init).dim
+        params = make_params(**training)
+    ckpt.remove_stale_files(os.path.dirname(os.path.abspath(output)))
+    resume_command = f"w2v train {shlex.quote(corpus)} -o {shlex.quote(output)} --resume"
+    with ckpt.StopSignals() as signals:
+        model = train_model(corpus, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
+                            prune_at=prune_at, init=init, checkpoint=checkpoint, checkpoint_every=every,
+                            resume=resume, resume_command=resume_command, signals=signals, quiet=quiet)
+        params = model.params
+        stats = model.stats
+        # Nothing that varies between identical runs (times, dates) goes into the file.
+        corpus_info = dict(model.corpus, words_trained=stats["words"], epoch_loss=stats["epoch_loss"])
+        save_model(output, model.vocab.words, model.vectors, model.vocab.counts, output_ns=model.output_ns,
+                   output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info)
+        ckpt.remove(checkpoint)
     if not quiet:
         click.echo(f"trained {stats['words']:,} words in {stats['train_seconds']:.2f} s, "
                    f"{stats['words_per_second']:,.0f} words/s ({stats['threads']} threads, "
                    f"{len(model.vocab):,} words x {params.dim} dimensions, total {stats['wall_seconds']:.1f} s)",
                    err=True)
         click.echo(f"saved model to {output}", err=True)
+
+
+_GIVEN = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+
+
+def _duration(text: str) -> float | None:
+    """Seconds in '90', '90s', '15m' or '2h'; None for 0 (off)."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    value = text.strip().lower()
+    scale = units.get(value[-1:], None)
+    try:
+        seconds = float(value[:-1] if scale else value) * (scale or 1)
+    except ValueError:
+        seconds = float("nan")
+    if not (seconds >= 0 and seconds != float("inf")):
+        raise click.BadParameter(f"expected seconds, or a number ending in s, m or h, got {text!r}",
+                                 param_hint="'--checkpoint-every'")
+    return seconds or None
+
+
+def _check_resume_options(checkpoint: str, explicit: set, training: dict) -> None:
+    """Training options given with --resume must agree with the checkpoint's (which are used)."""
+    from w2v import checkpoint as ckpt
+    from w2v.errors import ParameterError
+
+    saved = ckpt.read_params(checkpoint)
+    given = make_params(**{name: value for name, value in training.items() if name in explicit or name == "threads"})
+    for name in sorted(explicit):
+        mine = given.starting_alpha if name == "alpha" else getattr(given, name)
+        theirs = saved.starting_alpha if name == "alpha" else getattr(saved, name)
+        if mine != theirs:
+            flag = "--" + name.replace("_", "-")
+            raise ParameterError(f"{flag} {mine} differs from the checkpoint's {theirs}: a resumed run uses the "
+                                 f"checkpoint's options; leave {flag} out")
 
 
 def _check_writable(path: str) -> None:
@@ -195,7 +271,7 @@ def _check_writable(path: str) -> None:
               help="Where to write 'word count' lines (- for stdout).")
 @click.option("--min-count", type=int, default=5, show_default=True, help="Discard words seen fewer times.")
 @click.option("--max-vocab", type=int, default=None, help="Keep at most this many of the most frequent words.")
-@click.option("--prune-at", type=int, default=21_000_000, show_default=True,
+@click.option("--prune-at", type=click.IntRange(min=1), default=21_000_000, show_default=True,
               help="While counting, drop the rarest words whenever more distinct words than this are held.")
 def vocab(corpus, output, min_count, max_vocab, prune_at):
     """Count the words of CORPUS and write word2vec's vocabulary format.

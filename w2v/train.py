@@ -1,14 +1,22 @@
-"""The training driver: corpus scan, vocabulary, weights, Hogwild threads, progress.
+"""The training driver: corpus scan, vocabulary, weights, Hogwild threads, progress, checkpoints.
 
 Kernel calls are kept short (a span of ``SPAN_IDS`` tokens), so that progress,
-the learning rate and Ctrl-C stay in Python between them. Each worker is a Python
-thread running the nogil kernel over its own contiguous part of the encoded corpus,
-as word2vec.c's threads each read their own part of the file.
+the learning rate, checkpoints and Ctrl-C stay in Python between them. Each
+worker is a Python thread running the nogil kernel over its own contiguous part
+of the encoded corpus, as word2vec.c's threads each read their own part of the
+file. A worker reads its span from the ids file into its own buffer, so memory
+does not grow with the corpus.
+
+Between two spans a worker can be paused (for a checkpoint) or stopped (on
+SIGINT or SIGTERM). A span is the unit of work: every thread's position, random
+state and counters are saved at span boundaries, so a resumed run with one
+thread continues bit for bit as if it had never stopped.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
 import time
@@ -16,8 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2v.corpus import ids_array, remap_ids, scan_corpus
-from w2v.errors import CorpusError, TrainingDiverged
+from w2v import checkpoint as ckpt
+from w2v.corpus import read_ids, remap_ids, scan_corpus
+from w2v.errors import CorpusError, ModelError, ParameterError, TrainingDiverged
 from w2v.kernels import sigmoid_tables, train_span
 from w2v.params import TrainParams
 from w2v.vocab import Vocab
@@ -72,21 +81,29 @@ class Progress:
 
 
 def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = None,
-                workdir: str | None = None, prune_at: int | None = None, progress: Progress | None = None):
-    """Scan the corpus once: count words and write provisional ids; returns (vocab, scanned corpus)."""
+                workdir: str | None = None, prune_at: int | None = None, progress: Progress | None = None,
+                init=None):
+    """Scan the corpus once: count words and write provisional ids.
+
+    Returns (vocab, scanned corpus, final id of each provisional id, old row of each word
+    or None): with ``init`` (a loaded model) the vocabulary is the model's, grown.
+    """
     started = time.monotonic()
 
     def report(bytes_read):
         if progress:
             elapsed = time.monotonic() - started
-            progress.update(f"reading {corpus_path}: {bytes_read / 1e6:,.0f} MB, "
+            progress.update(f"reading {_name(corpus_path)}: {bytes_read / 1e6:,.0f} MB, "
                             f"{bytes_read / 1e6 / max(elapsed, 1e-9):,.0f} MB/s")
 
     scanned = scan_corpus(corpus_path, workdir=workdir, max_vocab_size=prune_at, progress=report)
+    old_row = None
     try:
         if scanned.n_tokens == 0:
             raise CorpusError(f"corpus is empty: {_name(corpus_path)}")
-        if read_vocab:
+        if init is not None:
+            vocab, final_id, old_row = grown_vocab(init, scanned.words, scanned.counts, params)
+        elif read_vocab:
             vocab = Vocab.load(read_vocab)
             final_id = vocab.index_of(scanned.words)
         else:
@@ -100,10 +117,42 @@ def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = 
         scanned.close()
         raise
     if progress:
+        grown = "" if old_row is None else f", {int((old_row < 0).sum()):,} of them new"
         progress.line(f"read {scanned.n_tokens:,} words, {len(scanned.words):,} distinct, in "
                       f"{time.monotonic() - started:.1f} s; vocabulary: {len(vocab):,} words "
-                      f"(min count {params.min_count})")
-    return vocab, scanned, final_id
+                      f"(min count {params.min_count}){grown}")
+    return vocab, scanned, final_id, old_row
+
+
+def grown_vocab(model, words, counts, params: TrainParams):
+    """An existing model's vocabulary grown with the new words seen ``min_count`` times (gensim's update).
+
+    Old words stay (their counts grow by the new ones); new words are added, most frequent
+    first, while ``max_vocab`` allows. Sorted by count again. Returns (vocab, final id of each
+    of ``words``, and for each vocabulary word its row in the model or -1 for a new word).
+    """
+    if model.counts is None:
+        raise ModelError(f"--init needs a native w2v model with word counts: {model.path!r}")
+    old_words = model.words
+    lookup = {word: i for i, word in enumerate(old_words)}
+    counts = np.asarray(counts, dtype=np.int64)
+    old_of = np.array([lookup.get(word, -1) for word in words], dtype=np.int64)
+    merged_old = np.array(model.counts, dtype=np.int64)
+    np.add.at(merged_old, old_of[old_of >= 0], counts[old_of >= 0])
+    candidates = np.flatnonzero((old_of < 0) & (counts >= params.min_count))
+    candidates = candidates[np.argsort(-counts[candidates], kind="stable")]
+    if params.max_vocab is not None:
+        candidates = candidates[:max(0, params.max_vocab - len(old_words))]
+    all_words = list(old_words) + [words[i] for i in candidates]
+    all_counts = np.concatenate([merged_old, counts[candidates]])
+    order = np.argsort(-all_counts, kind="stable")  # ties: old words first, in their old order
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    final_id = np.full(len(words), -1, dtype=np.int32)
+    final_id[old_of >= 0] = rank[old_of[old_of >= 0]]
+    final_id[candidates] = rank[len(old_words):]
+    old_row = np.where(order < len(old_words), order, -1)
+    return Vocab([all_words[i] for i in order], all_counts[order].copy()), final_id, old_row
 
 
 def initial_weights(vocab_size: int, dim: int, seed: int) -> np.ndarray:
@@ -115,124 +164,383 @@ def initial_weights(vocab_size: int, dim: int, seed: int) -> np.ndarray:
     return vectors
 
 
-def train(corpus_path: str, params: TrainParams, *, read_vocab: str | None = None,
+def _grown_weights(model, old_row: np.ndarray, params: TrainParams):
+    """The model's weights moved to the grown vocabulary's rows; new rows start as in word2vec.c."""
+    size, dim = len(old_row), params.dim
+    old = old_row >= 0
+    vectors = np.empty((size, dim), dtype=np.float32)
+    vectors[old] = model.vectors[old_row[old]]
+    vectors[~old] = initial_weights(int((~old).sum()), dim, params.seed)
+    output_ns = None
+    if params.negative > 0:
+        output_ns = np.zeros((size, dim), dtype=np.float32)
+        if model.output_ns is not None:
+            output_ns[old] = model.output_ns[old_row[old]]
+    output_hs = None
+    if params.hs:
+        # The Huffman tree is rebuilt from the new counts: its inner nodes keep their rows only
+        # when the vocabulary and its order did not change.
+        unchanged = model.output_hs is not None and np.array_equal(old_row, np.arange(size))
+        output_hs = np.array(model.output_hs, dtype=np.float32) if unchanged else \
+            np.zeros((max(size - 1, 1), dim), dtype=np.float32)
+    return vectors, output_ns, output_hs
+
+
+def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: str | None = None,
           save_vocab: str | None = None, workdir: str | None = None, prune_at: int | None = None,
+          init: str | None = None, checkpoint: str | None = None, checkpoint_every: float | None = None,
+          resume: bool = False, resume_command: str | None = None, signals: ckpt.StopSignals | None = None,
           quiet: bool = False, stream=None) -> TrainedModel:
-    params.validate()
+    """Train on ``corpus_path`` (a path or "-" for stdin) and return the trained model.
+
+    ``init``: a native model to continue (its vocabulary grows with the new words).
+    ``checkpoint``: a directory for checkpoints (see ``w2v.checkpoint``), written every
+    ``checkpoint_every`` seconds and when SIGINT or SIGTERM stops training (then
+    ``TrainingInterrupted`` is raised, naming ``resume_command``). ``resume``: continue
+    the run saved in ``checkpoint`` (``params`` then come from it and may be None).
+    """
     progress = Progress(stream, enabled=not quiet)
     wall_started = time.monotonic()
-    vocab, scanned, final_id = build_vocab(corpus_path, params, read_vocab, workdir, prune_at, progress)
+    owns_signals = signals is None
+    signals = signals or ckpt.StopSignals()
+    if owns_signals:
+        signals.__enter__()
     try:
-        if save_vocab:
-            vocab.save(save_vocab)
-        n_ids, n_words = remap_ids(scanned, final_id)
-        ids = ids_array(scanned.ids_path, n_ids)
-        if n_words == 0:
-            raise CorpusError(f"no vocabulary word occurs in {_name(corpus_path)}")
-        model = TrainedModel(
-            vocab=vocab,
-            vectors=initial_weights(len(vocab), params.dim, params.seed),
-            output_ns=np.zeros((len(vocab), params.dim), dtype=np.float32) if params.negative > 0 else None,
-            output_hs=np.zeros((max(len(vocab) - 1, 1), params.dim), dtype=np.float32) if params.hs else None,
-            params=params,
-            corpus={"path": corpus_path, "tokens": scanned.n_tokens, "lines": scanned.n_lines,
-                    "bytes": scanned.n_bytes, "distinct_words": len(scanned.words), "vocab_words": n_words},
-        )
-        model.stats = run_epochs(model, ids, n_words, progress)
+        if resume:
+            if checkpoint is None:
+                raise ParameterError("resuming needs the checkpoint directory")
+            model = _resume(corpus_path, checkpoint, checkpoint_every, resume_command, signals, progress)
+        else:
+            if params is None:
+                raise ParameterError("training needs parameters")
+            params.validate()
+            if checkpoint is not None:
+                if ckpt.has_checkpoint(checkpoint):
+                    raise ParameterError(f"an unfinished run's checkpoint is in {checkpoint!r}: continue it "
+                                         f"with --resume, or delete it to start over")
+                ckpt.CheckpointWriter(checkpoint).prepare()
+                ckpt.remove_stale_files(checkpoint)
+                workdir = workdir or checkpoint
+            try:
+                model = _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init,
+                                     checkpoint, checkpoint_every, resume_command, signals, progress)
+            except BaseException:
+                if checkpoint is not None and not ckpt.has_checkpoint(checkpoint):
+                    ckpt.remove(checkpoint)
+                raise
     finally:
-        scanned.close()
+        if owns_signals:
+            signals.__exit__(None, None, None)
     model.stats["wall_seconds"] = time.monotonic() - wall_started
     return model
 
 
-def run_epochs(model: TrainedModel, ids: np.ndarray, n_words: int, progress: Progress) -> dict:
-    params, vocab = model.params, model.vocab
-    threads = max(1, min(params.threads, len(ids) // 1000 + 1))
-    keep = vocab.keep_probabilities(params.sample)
-    keep_threshold = np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
-    noise_prob, noise_alias = vocab.alias_table() if params.negative > 0 else (np.ones(1, np.float32),
-                                                                            np.zeros(1, np.int32))
-    noise_threshold = np.minimum(np.floor(noise_prob.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
-    if params.hs:
-        codes, points, code_offsets = vocab.huffman()
-    else:
-        codes, points, code_offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
-    sigmoid_table, log_sigmoid_table = sigmoid_tables()
-    syn1neg = model.output_ns if model.output_ns is not None else np.zeros((1, params.dim), np.float32)
-    syn1 = model.output_hs if model.output_hs is not None else np.zeros((1, params.dim), np.float32)
-    total_words = params.epochs * n_words
-    starting_alpha = float(params.starting_alpha)
-    min_alpha = starting_alpha * params.min_alpha_ratio
+def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init, checkpoint,
+                 checkpoint_every, resume_command, signals, progress) -> TrainedModel:
+    if init is not None and read_vocab:
+        raise ParameterError("--init and --read-vocab cannot be combined: --init uses the model's vocabulary")
+    base = None
+    if init is not None:
+        from w2v.formats import load_model
 
-    # One contiguous part of the corpus per thread, as word2vec.c splits its file.
-    bounds = np.linspace(0, len(ids), threads + 1).astype(np.int64)
-    # Well-mixed LCG seeds: small integers would make the first draws' high bits nearly zero.
-    seeds = np.random.default_rng(params.seed).integers(0, 2**63, size=threads, dtype=np.uint64)
-    rng_states = [np.array([s], dtype=np.uint64) for s in seeds]
-    # stats[epoch, thread] = [loss sum, predictions, words read]; one row per thread, no sharing.
-    stats = np.zeros((params.epochs, threads, 3), dtype=np.float64)
-    words_done = np.zeros(threads, dtype=np.int64)
-    stop = threading.Event()
-    failures: list[BaseException] = []
+        base = load_model(init)
+        if base.dim != params.dim:
+            raise ParameterError(f"--dim {params.dim} differs from the model's {base.dim}: {init!r}")
+    vocab, scanned, final_id, old_row = build_vocab(corpus_path, params, read_vocab, workdir, prune_at,
+                                                    progress, init=base)
+    try:
+        if save_vocab:
+            vocab.save(save_vocab)
+        n_ids, n_words = remap_ids(scanned, final_id)
+        if n_words == 0:
+            raise CorpusError(f"no vocabulary word occurs in {_name(corpus_path)}")
+        if base is not None:
+            vectors, output_ns, output_hs = _grown_weights(base, old_row, params)
+            del base
+        else:
+            vectors = initial_weights(len(vocab), params.dim, params.seed)
+            output_ns = np.zeros((len(vocab), params.dim), dtype=np.float32) if params.negative > 0 else None
+            output_hs = np.zeros((max(len(vocab) - 1, 1), params.dim), dtype=np.float32) if params.hs else None
+        corpus = {"path": corpus_path, "tokens": scanned.n_tokens, "lines": scanned.n_lines,
+                  "bytes": scanned.n_bytes, "distinct_words": len(scanned.words), "vocab_words": n_words}
+        if init is not None:
+            corpus["init"] = init
+        model = TrainedModel(vocab=vocab, vectors=vectors, output_ns=output_ns, output_hs=output_hs,
+                             params=params, corpus=corpus)
+        info = {"corpus": corpus, "fingerprint": ckpt.corpus_fingerprint(corpus_path),
+                "n_ids": n_ids, "n_words": n_words}
+        threads = max(1, min(params.threads, n_ids // 1000 + 1))
+        state = TrainState.fresh(params, n_ids, threads)
+        run = _Run(model, state, scanned.ids_path, info, checkpoint, checkpoint_every, resume_command,
+                   signals, progress)
+        model.stats = run.train()
+    finally:
+        scanned.close()
+    return model
 
-    def worker(t: int) -> None:
+
+def _resume(corpus_path, checkpoint, checkpoint_every, resume_command, signals, progress) -> TrainedModel:
+    saved, ids_path = ckpt.load(checkpoint)
+    ckpt.remove_stale_files(checkpoint)
+    info = saved.info
+    recorded = info["corpus"].get("path")
+    if info.get("fingerprint") is not None and corpus_path != "-":
+        if ckpt.corpus_fingerprint(corpus_path) != info["fingerprint"]:
+            raise CorpusError(f"{_name(corpus_path)} is not the corpus of the checkpoint in {checkpoint!r} "
+                              f"({recorded!r}, {info['fingerprint']['size']:,} bytes) or it has changed")
+    params = saved.params
+    model = TrainedModel(vocab=Vocab(saved.words, saved.counts), vectors=saved.syn0, output_ns=saved.syn1neg,
+                         output_hs=saved.syn1, params=params, corpus=info["corpus"])
+    state = TrainState(saved.epoch, saved.position, saved.rng, saved.words_done, saved.stats)
+    total = params.epochs * info["n_words"]
+    progress.line(f"resuming from {checkpoint}: {int(state.words_done.sum()):,} of {total:,} words done "
+                  f"({100 * state.words_done.sum() / max(total, 1):.1f}%)")
+    run = _Run(model, state, ids_path, info, checkpoint, checkpoint_every, resume_command, signals, progress,
+               ids_saved=True, elapsed_before=float(info.get("train_seconds", 0.0)))
+    model.stats = run.train()
+    return model
+
+
+@dataclass
+class TrainState:
+    """Where every thread is: all a checkpoint needs to continue a run exactly."""
+
+    epoch: np.ndarray  # (threads,) int64: the epoch a thread is in (== epochs once it is done)
+    position: np.ndarray  # (threads,) int64: the next id it reads
+    rng: np.ndarray  # (threads,) uint64: its LCG state
+    words_done: np.ndarray  # (threads,) int64: words it has read, all epochs together
+    stats: np.ndarray  # (epochs, threads, 3) float64: loss sum, predictions, words read
+
+    @classmethod
+    def fresh(cls, params: TrainParams, n_ids: int, threads: int) -> "TrainState":
+        bounds = _bounds(n_ids, threads)
+        # Well-mixed LCG seeds: small integers would make the first draws' high bits nearly zero.
+        seeds = np.random.default_rng(params.seed).integers(0, 2**63, size=threads, dtype=np.uint64)
+        return cls(epoch=np.zeros(threads, dtype=np.int64), position=bounds[:-1].copy(), rng=seeds,
+                   words_done=np.zeros(threads, dtype=np.int64),
+                   stats=np.zeros((params.epochs, threads, 3), dtype=np.float64))
+
+    @property
+    def threads(self) -> int:
+        return self.epoch.shape[0]
+
+
+def _bounds(n_ids: int, threads: int) -> np.ndarray:
+    """One contiguous part of the corpus per thread, as word2vec.c splits its file."""
+    return np.linspace(0, n_ids, threads + 1).astype(np.int64)
+
+
+class _Gate:
+    """Where workers wait between spans: paused for a checkpoint, or told to stop."""
+
+    def __init__(self, workers: int):
+        self.condition = threading.Condition()
+        self.stopping = False  # set without the lock (from a signal handler); read between spans
+        self.pausing = False
+        self.parked = 0
+        self.running = workers
+
+    def proceed(self) -> bool:
+        """Called by a worker between spans: waits out a pause; False when it must stop."""
+        if self.pausing and not self.stopping:
+            with self.condition:
+                self.parked += 1
+                self.condition.notify_all()
+                while self.pausing and not self.stopping:
+                    self.condition.wait(0.5)
+                self.parked -= 1
+        return not self.stopping
+
+    def done(self) -> None:
+        with self.condition:
+            self.running -= 1
+            self.condition.notify_all()
+
+    def pause(self) -> None:
+        """Returns once every running worker waits between two spans."""
+        with self.condition:
+            self.pausing = True
+            while self.parked < self.running:
+                self.condition.wait(0.1)
+
+    def release(self) -> None:
+        with self.condition:
+            self.pausing = False
+            self.condition.notify_all()
+
+    def stop(self) -> None:
+        self.stopping = True
+
+
+class _Run:
+    """One training run over an encoded corpus, from ``state`` to the end (or to a stop)."""
+
+    def __init__(self, model, state, ids_path, info, checkpoint, checkpoint_every, resume_command, signals,
+                 progress, ids_saved=False, elapsed_before=0.0):
+        self.model, self.state, self.ids_path, self.info = model, state, ids_path, info
+        self.writer = ckpt.CheckpointWriter(checkpoint) if checkpoint is not None else None
+        if self.writer is not None:
+            self.writer.ids_written = ids_saved
+        self.checkpoint_every = checkpoint_every
+        self.resume_command = resume_command
+        self.signals = signals
+        self.progress = progress
+        self.elapsed_before = elapsed_before
+        self.n_words = info["n_words"]
+        self.bounds = _bounds(info["n_ids"], state.threads)
+
+    def train(self) -> dict:
+        model, state, params, progress = self.model, self.state, self.model.params, self.progress
+        vocab = model.vocab
+        threads = state.threads
+        keep = vocab.keep_probabilities(params.sample)
+        keep_threshold = np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
+        noise_prob, noise_alias = vocab.alias_table() if params.negative > 0 else (np.ones(1, np.float32),
+                                                                                np.zeros(1, np.int32))
+        noise_threshold = np.minimum(np.floor(noise_prob.astype(np.float64) * 65536.0 + 0.5),
+                                     65536).astype(np.uint32)
+        if params.hs:
+            codes, points, code_offsets = vocab.huffman()
+        else:
+            codes, points, code_offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
+        sigmoid_table, log_sigmoid_table = sigmoid_tables()
+        syn1neg = model.output_ns if model.output_ns is not None else np.zeros((1, params.dim), np.float32)
+        syn1 = model.output_hs if model.output_hs is not None else np.zeros((1, params.dim), np.float32)
+        total_words = params.epochs * self.n_words
+        starting_alpha = float(params.starting_alpha)
+        min_alpha = starting_alpha * params.min_alpha_ratio
+        bounds = self.bounds
+        gate = _Gate(threads)
+        failures: list[BaseException] = []
         try:
-            for epoch in range(params.epochs):
-                for begin in range(bounds[t], bounds[t + 1], SPAN_IDS):
-                    if stop.is_set():
-                        return
-                    end = min(begin + SPAN_IDS, bounds[t + 1])
-                    before = int(words_done.sum())
-                    epoch_stats = stats[epoch, t]
+            ids_file = open(self.ids_path, "rb", buffering=0)
+        except OSError as e:
+            raise CorpusError(f"cannot read the token ids file {self.ids_path!r}: {e.strerror}") from None
+
+        def worker(t: int) -> None:
+            buffer = np.empty(SPAN_IDS, dtype=np.int32)
+            rng_state = state.rng[t:t + 1]  # a view: the kernel carries the LCG in it
+            try:
+                while state.epoch[t] < params.epochs and gate.proceed():
+                    epoch, begin = int(state.epoch[t]), int(state.position[t])
+                    end = min(begin + SPAN_IDS, int(bounds[t + 1]))
+                    span = read_ids(ids_file.fileno(), begin, buffer[:end - begin])
+                    before = int(state.words_done.sum())
+                    epoch_stats = state.stats[epoch, t]
                     read_before = epoch_stats[2]
-                    train_span(ids, begin, end, model.vectors, syn1neg, syn1, keep_threshold, noise_threshold,
-                               noise_alias, codes, points, code_offsets, sigmoid_table, log_sigmoid_table,
-                               params.window, params.negative, params.hs, params.cbow,
+                    train_span(span, 0, end - begin, model.vectors, syn1neg, syn1, keep_threshold,
+                               noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table,
+                               log_sigmoid_table, params.window, params.negative, params.hs, params.cbow,
                                params.kernel == "batched", starting_alpha, min_alpha, before, total_words,
-                               threads, rng_states[t], epoch_stats)
-                    words_done[t] += int(epoch_stats[2] - read_before)
+                               threads, rng_state, epoch_stats)
+                    state.words_done[t] += int(epoch_stats[2] - read_before)
                     if not math.isfinite(epoch_stats[0]):
                         raise TrainingDiverged(
-                            f"training diverged: the loss became {epoch_stats[0]} in epoch {epoch + 1}; "
+                            f"training diverged: the loss became {epoch_stats[0]} in epoch {epoch + 1} "
+                            f"({100 * state.words_done.sum() / max(total_words, 1):.1f}% done); "
                             f"lower --alpha (it is {starting_alpha:g})")
-        except BaseException as error:  # surfaced by the main thread
-            failures.append(error)
-            stop.set()
+                    if end >= bounds[t + 1]:
+                        state.position[t] = bounds[t]
+                        state.epoch[t] = epoch + 1
+                    else:
+                        state.position[t] = end
+            except BaseException as error:  # surfaced by the main thread
+                failures.append(error)
+                gate.stop()
+            finally:
+                gate.done()
 
-    started = time.monotonic()
-    workers = [threading.Thread(target=worker, args=(t,), daemon=True, name=f"w2v-train-{t}") for t in range(threads)]
-    for thread in workers:
-        thread.start()
-    epochs_reported = 0
-    try:
-        while any(thread.is_alive() for thread in workers):
-            for thread in workers:
-                thread.join(timeout=0.1)
-            done = int(words_done.sum())
-            elapsed = time.monotonic() - started
-            epochs_reported = _report_epochs(stats, words_done, bounds, n_words, epochs_reported, progress)
-            progress.update(_progress_text(done, total_words, elapsed, starting_alpha, min_alpha, stats, epochs_reported))
-    except KeyboardInterrupt:
-        stop.set()
+        started = time.monotonic()
+        last_checkpoint = started
+        done_before = int(state.words_done.sum())
+        workers = [threading.Thread(target=worker, args=(t,), daemon=True, name=f"w2v-train-{t}")
+                   for t in range(threads)]
+        self.signals.stop = gate.stop
+        if self.signals.received is not None:
+            gate.stop()
         for thread in workers:
-            thread.join()
-        raise
-    if failures:
-        raise failures[0]
-    elapsed = time.monotonic() - started
-    _report_epochs(stats, words_done, bounds, n_words, epochs_reported, progress, final=True)
-    if not np.isfinite(model.vectors).all():
-        raise TrainingDiverged(f"training diverged: the vectors hold NaN or Inf; lower --alpha "
-                               f"(it is {starting_alpha:g})")
-    trained = int(words_done.sum())
-    epoch_loss = [float(s[:, 0].sum() / max(s[:, 1].sum(), 1)) for s in stats]
-    return {"words": trained, "train_seconds": elapsed, "words_per_second": trained / max(elapsed, 1e-9),
-            "threads": threads, "epoch_loss": epoch_loss}
+            thread.start()
+        epochs_reported = int(state.epoch.min())
+        try:
+            try:
+                while any(thread.is_alive() for thread in workers):
+                    for thread in workers:
+                        thread.join(timeout=0.1)
+                    done = int(state.words_done.sum())
+                    elapsed = time.monotonic() - started
+                    epochs_reported = _report_epochs(state.stats, state.words_done, self.n_words,
+                                                     epochs_reported, progress)
+                    progress.update(_progress_text(done, done_before, total_words, elapsed, starting_alpha,
+                                                   min_alpha, state.stats, epochs_reported))
+                    if (self.writer is not None and self.checkpoint_every is not None and not gate.stopping
+                            and time.monotonic() - last_checkpoint >= self.checkpoint_every):
+                        gate.pause()
+                        try:
+                            if not failures:
+                                self._save(time.monotonic() - started)
+                        finally:
+                            gate.release()
+                        last_checkpoint = time.monotonic()
+            except KeyboardInterrupt:  # no signal handler (not the main thread): stop, save nothing
+                gate.stop()
+                for thread in workers:
+                    thread.join()
+                raise
+        finally:
+            self.signals.stop = None
+            self.signals.deferred = True
+            ids_file.close()
+        elapsed = time.monotonic() - started
+        if failures:
+            if isinstance(failures[0], TrainingDiverged) and self.writer is not None:
+                ckpt.remove(self.writer.directory)  # resuming would replay the same learning rates
+            raise failures[0]
+        if (state.epoch < params.epochs).any():
+            self._interrupted(elapsed, total_words)
+        _report_epochs(state.stats, state.words_done, self.n_words, epochs_reported, progress, final=True)
+        if not np.isfinite(model.vectors).all():
+            raise TrainingDiverged(f"training diverged: the vectors hold NaN or Inf; lower --alpha "
+                                   f"(it is {starting_alpha:g})")
+        trained = int(state.words_done.sum())
+        epoch_loss = [float(s[:, 0].sum() / max(s[:, 1].sum(), 1)) for s in state.stats]
+        return {"words": trained, "train_seconds": self.elapsed_before + elapsed,
+                "words_per_second": (trained - done_before) / max(elapsed, 1e-9),
+                "threads": threads, "epoch_loss": epoch_loss}
+
+    def _save(self, elapsed: float) -> None:
+        """Write a checkpoint (the workers are paused or done). Diverged weights are never saved."""
+        model, state = self.model, self.state
+        if not all(np.isfinite(w).all() for w in (model.vectors, model.output_ns, model.output_hs) if w is not None):
+            return  # the worker that saw it raises TrainingDiverged
+        info = dict(self.info, train_seconds=self.elapsed_before + elapsed)
+        saved = ckpt.Checkpoint(params=model.params, words=model.vocab.words, counts=model.vocab.counts,
+                                syn0=model.vectors, syn1neg=model.output_ns, syn1=model.output_hs,
+                                epoch=state.epoch, position=state.position, rng=state.rng,
+                                words_done=state.words_done, stats=state.stats, info=info)
+        deferred = self.signals.deferred
+        self.signals.deferred = True
+        try:
+            self.writer.save(saved, self.ids_path)
+        finally:
+            self.signals.deferred = deferred
+
+    def _interrupted(self, elapsed: float, total_words: int):
+        signum = self.signals.received
+        state = self.state
+        done = 100 * state.words_done.sum() / max(total_words, 1)
+        where = f"at {done:.1f}% (epoch {int(state.epoch.min()) + 1}/{self.model.params.epochs})"
+        name = ckpt.signal_name(signum) if signum is not None else "a stop request"
+        if self.writer is None:
+            raise ckpt.TrainingInterrupted(f"interrupted by {name} {where}; nothing was written", signum or 2)
+        self._save(elapsed)
+        command = f"; resume with: {self.resume_command}" if self.resume_command else ""
+        raise ckpt.TrainingInterrupted(f"interrupted by {name} {where}; checkpoint saved in "
+                                       f"{self.writer.directory!r}{command}", signum or 2)
 
 
-def _progress_text(done, total, elapsed, starting_alpha, min_alpha, stats, epochs_reported) -> str:
+def _progress_text(done, done_before, total, elapsed, starting_alpha, min_alpha, stats, epochs_reported) -> str:
     fraction = done / max(total, 1)
-    speed = done / max(elapsed, 1e-9)
+    speed = (done - done_before) / max(elapsed, 1e-9)
     alpha = max(starting_alpha * (1.0 - fraction), min_alpha)
     current = stats[min(epochs_reported, len(stats) - 1)]
     loss = current[:, 0].sum() / max(current[:, 1].sum(), 1)
@@ -242,7 +550,7 @@ def _progress_text(done, total, elapsed, starting_alpha, min_alpha, stats, epoch
             f"loss {loss:.4f}  epoch {epochs_reported + 1}/{len(stats)}  ETA {eta_text}")
 
 
-def _report_epochs(stats, words_done, bounds, n_words, reported, progress, final=False) -> int:
+def _report_epochs(stats, words_done, n_words, reported, progress, final=False) -> int:
     """Print one line per finished epoch: an epoch is finished when every thread is past it."""
     n_epochs = len(stats)
     finished = n_epochs if final else int(words_done.sum() // max(n_words, 1))
