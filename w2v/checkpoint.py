@@ -139,6 +139,8 @@ def corpus_fingerprint(path: str) -> dict | None:
     if path == "-":
         return None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # never open a FIFO: that would wait for a writer
+            return None
         with open(path, "rb") as f:
             info = os.fstat(f.fileno())
             if not stat.S_ISREG(info.st_mode):

@@ -141,7 +141,7 @@ def make_params(**values):
 @click.option("--read-vocab", metavar="FILE", default=None,
               help="Use this 'word count' vocabulary instead of counting the corpus.")
 @click.option("--save-vocab", metavar="FILE", default=None, help="Also write the vocabulary ('word count' lines).")
-@click.option("--prune-at", type=click.IntRange(min=1), default=21_000_000, show_default=True,
+@click.option("--prune-at", type=int, default=21_000_000, show_default=True,
               help="While counting, drop the rarest words whenever more distinct words than this are held "
                    "(bounds memory on huge corpora, like word2vec.c).")
 @click.option("--workdir", metavar="DIR", default=None,
@@ -184,8 +184,9 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     from w2v.train import train as train_model
 
     output = output or default_model_path()
-    _check_writable(output)
+    _check_prune_at(prune_at)
     every = _duration(checkpoint_every)
+    _check_writable(output)
     checkpoint = ckpt.checkpoint_dir(output)
     explicit = {name for name in training if ctx.get_parameter_source(name) in _GIVEN}
     if resume:
@@ -224,8 +225,17 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
 _GIVEN = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
 
 
+def _check_prune_at(prune_at: int) -> None:
+    from w2v.errors import ParameterError
+
+    if prune_at < 1:
+        raise ParameterError(f"--prune-at must be at least 1, got {prune_at}")
+
+
 def _duration(text: str) -> float | None:
     """Seconds in '90', '90s', '15m' or '2h'; None for 0 (off)."""
+    from w2v.errors import ParameterError
+
     units = {"s": 1, "m": 60, "h": 3600}
     value = text.strip().lower()
     scale = units.get(value[-1:], None)
@@ -234,8 +244,7 @@ def _duration(text: str) -> float | None:
     except ValueError:
         seconds = float("nan")
     if not (seconds >= 0 and seconds != float("inf")):
-        raise click.BadParameter(f"expected seconds, or a number ending in s, m or h, got {text!r}",
-                                 param_hint="'--checkpoint-every'")
+        raise ParameterError(f"--checkpoint-every must be seconds, or a number ending in s, m or h, got {text!r}")
     return seconds or None
 
 
@@ -271,7 +280,7 @@ def _check_writable(path: str) -> None:
               help="Where to write 'word count' lines (- for stdout).")
 @click.option("--min-count", type=int, default=5, show_default=True, help="Discard words seen fewer times.")
 @click.option("--max-vocab", type=int, default=None, help="Keep at most this many of the most frequent words.")
-@click.option("--prune-at", type=click.IntRange(min=1), default=21_000_000, show_default=True,
+@click.option("--prune-at", type=int, default=21_000_000, show_default=True,
               help="While counting, drop the rarest words whenever more distinct words than this are held.")
 def vocab(corpus, output, min_count, max_vocab, prune_at):
     """Count the words of CORPUS and write word2vec's vocabulary format.
@@ -289,6 +298,7 @@ def vocab(corpus, output, min_count, max_vocab, prune_at):
     from w2v.vocab import Vocab
 
     TrainParams(min_count=min_count, max_vocab=max_vocab).validate()
+    _check_prune_at(prune_at)
     with scan_corpus(corpus, max_vocab_size=prune_at) as scanned:
         if scanned.n_tokens == 0:
             raise CorpusError(f"corpus is empty: {'standard input' if corpus == '-' else repr(corpus)}")

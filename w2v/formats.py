@@ -363,6 +363,17 @@ def load_model(path) -> Model:
     if found != vocab_size:
         raise ModelError(f"model file is corrupt ({found} words for vocab_size {vocab_size}):"
                          f" {path!r}")
+    # Cheap checks, O(vocabulary) (the vectors are not read: loading stays instant).
+    try:
+        words.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelError(f"model file is corrupt (the words are not UTF-8): {path!r}") from None
+    if not words or words.startswith(b"\n") or words.endswith(b"\n") or b"\n\n" in words:
+        raise ModelError(f"model file is corrupt (an empty word): {path!r}")
+    norms = arrays["norms"]
+    if not (np.isfinite(norms).all() and (norms >= 0).all()):
+        raise ModelError(f"model file is corrupt (the norms section holds NaN, infinite or negative"
+                         f" values): {path!r}")
     return Model(path, header, WordTable(words, vocab_size), arrays)
 
 
@@ -611,8 +622,9 @@ def _parse_rows(rests, dim):
     """A block of rows' values as a (rows, dim) float32 array, or None if any row is malformed."""
     text = b"\n".join(rests)
     try:
-        values = np.array(text.split(), dtype=np.float32) if len(rests) < 64 else \
-            np.loadtxt(_Lines(text), dtype=np.float32, comments=None, ndmin=2)
+        with np.errstate(over="ignore"):  # 1e39 becomes inf, which the caller reports as one error
+            values = np.array(text.split(), dtype=np.float32) if len(rests) < 64 else \
+                np.loadtxt(_Lines(text), dtype=np.float32, comments=None, ndmin=2)
     except ValueError:
         return None
     if values.size != len(rests) * dim:

@@ -246,6 +246,10 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
         base = load_model(init)
         if base.dim != params.dim:
             raise ParameterError(f"--dim {params.dim} differs from the model's {base.dim}: {init!r}")
+        for name in ("vectors", "output_ns", "output_hs"):
+            weights = getattr(base, name)
+            if weights is not None and not np.isfinite(weights).all():
+                raise ModelError(f"the model's {name} hold NaN or infinity (is the file corrupt?): {init!r}")
     vocab, scanned, final_id, old_row = build_vocab(corpus_path, params, read_vocab, workdir, prune_at,
                                                     progress, init=base)
     try:
