@@ -49,8 +49,9 @@ def one_error_line(result, exit_code=1):
 
 
 def test_a_20_mb_line_without_a_newline(tmp_path):
-    # Structurally the same as a 200 MB line (checked by hand: 1.4 GB peak RSS is not needed, the
-    # scan holds one 16 MB chunk); word2vec.c would cut it into 1000-word sentences, as we do.
+    # Structurally the same as a 200 MB line, checked by hand: 52 million words on one line train
+    # with a 186 MB peak RSS (the scan holds 16 MB chunks cut at spaces; sentences are cut at
+    # 1000 words, as word2vec.c cuts them).
     rng = np.random.default_rng(0)
     table = np.frombuffer(b"".join(b"w%02d " % i for i in range(100)), dtype=np.uint8).reshape(100, 4)
     data = table[rng.integers(0, 100, size=5 << 20)].tobytes()
@@ -140,6 +141,47 @@ def test_an_impossible_output_path(tmp_path, where, message):
     (tmp_path / "c.txt").write_text("a b\n")
     result = run("train", tmp_path / "c.txt", "-o", tmp_path / where, *FLAGS)
     assert one_error_line(result) == message.format(tmp=tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+@pytest.mark.parametrize("command", ["train", "vocab"])
+def test_a_fifo_or_device_as_output_is_written_not_replaced(tmp_path, command):
+    # As /dev/null would be: renaming a finished temporary file over it would replace the device
+    # (as root) by a regular file. A named pipe stands in for it here.
+    (tmp_path / "c.txt").write_text("a b c\n" * 20)
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    received = []
+
+    def reader():
+        with open(fifo, "rb") as f:
+            received.append(f.read())
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    result = run(command, tmp_path / "c.txt", "-o", fifo, *(FLAGS if command == "train" else []))
+    thread.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert fifo.is_fifo() and sorted(os.listdir(tmp_path)) == ["c.txt", "out"]
+    assert received[0].startswith(b"W2VMODEL" if command == "train" else b"a 20\n")
+
+
+def test_a_symlink_as_output_keeps_pointing_at_the_new_model(tmp_path):
+    (tmp_path / "c.txt").write_text("a b c\n" * 20)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "real.w2v").write_bytes(b"old")
+    (tmp_path / "link.w2v").symlink_to(tmp_path / "models" / "real.w2v")
+    assert run("train", tmp_path / "c.txt", "-o", tmp_path / "link.w2v", *FLAGS).exit_code == 0
+    assert (tmp_path / "link.w2v").is_symlink()
+    assert sorted(load_model(tmp_path / "models" / "real.w2v").words) == ["a", "b", "c"]
+
+
+def test_an_unwritable_vocabulary_file(tmp_path):
+    (tmp_path / "c.txt").write_text("a b c\n" * 20)
+    result = run("train", tmp_path / "c.txt", "-o", tmp_path / "m.w2v", "--save-vocab", tmp_path / "no" / "v.txt",
+                 *FLAGS)
+    assert one_error_line(result).startswith(f"Error: cannot write vocabulary: '{tmp_path / 'no' / 'v.txt'}' (")
+    assert sorted(os.listdir(tmp_path)) == ["c.txt"]
 
 
 @pytest.mark.parametrize("flags, message", [

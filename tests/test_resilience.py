@@ -112,6 +112,22 @@ def test_interrupted_twice_with_two_threads_trains_the_same_words(corpus, full_r
     assert np.allclose(resumed.corpus["epoch_loss"], full.corpus["epoch_loss"], rtol=0.05)
 
 
+def test_interrupt_while_reading_the_corpus_writes_nothing(corpus, tmp_path, monkeypatch):
+    import w2v.corpus
+
+    original = w2v.corpus._sanitized
+
+    def interrupted(chunk):
+        os.kill(os.getpid(), signal.SIGINT)
+        return original(chunk)
+
+    monkeypatch.setattr(w2v.corpus, "_sanitized", interrupted)
+    result = run("train", corpus, "-o", tmp_path / "m.w2v", "--threads", 1, *FLAGS)
+    assert result.exit_code == 130
+    assert result.stderr == "Error: interrupted by SIGINT before training started; nothing was written\n"
+    assert os.listdir(tmp_path) == []
+
+
 def test_resume_checks_its_options_and_the_corpus(corpus, tmp_path, monkeypatch):
     out = tmp_path / "m.w2v"
     interrupt_after_spans(monkeypatch, 2)

@@ -187,9 +187,13 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     _check_prune_at(prune_at)
     every = _duration(checkpoint_every)
     _check_writable(output)
-    checkpoint = ckpt.checkpoint_dir(output)
+    # A checkpoint lives beside a model file; not beside /dev/null or a named pipe.
+    special = os.path.exists(output) and not os.path.isfile(output)
+    checkpoint = None if special else ckpt.checkpoint_dir(output)
     explicit = {name for name in training if ctx.get_parameter_source(name) in _GIVEN}
     if resume:
+        if checkpoint is None:
+            raise ParameterError(f"cannot resume: {output!r} is not a regular file, so it has no checkpoint")
         if init or read_vocab:
             raise ParameterError(f"--resume continues with the checkpoint's own vocabulary and weights: "
                                  f"leave {'--init' if init else '--read-vocab'} out")
@@ -213,7 +217,8 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
         corpus_info = dict(model.corpus, words_trained=stats["words"], epoch_loss=stats["epoch_loss"])
         save_model(output, model.vocab.words, model.vectors, model.vocab.counts, output_ns=model.output_ns,
                    output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info)
-        ckpt.remove(checkpoint)
+        if checkpoint is not None:
+            ckpt.remove(checkpoint)
     if not quiet:
         click.echo(f"trained {stats['words']:,} words in {stats['train_seconds']:.2f} s, "
                    f"{stats['words_per_second']:,.0f} words/s ({stats['threads']} threads, "
@@ -295,6 +300,7 @@ def vocab(corpus, output, min_count, max_vocab, prune_at):
     from w2v.corpus import scan_corpus
     from w2v.errors import CorpusError
     from w2v.params import TrainParams
+    from w2v.train import write_vocab
     from w2v.vocab import Vocab
 
     TrainParams(min_count=min_count, max_vocab=max_vocab).validate()
@@ -303,7 +309,7 @@ def vocab(corpus, output, min_count, max_vocab, prune_at):
         if scanned.n_tokens == 0:
             raise CorpusError(f"corpus is empty: {'standard input' if corpus == '-' else repr(corpus)}")
         words, _ = Vocab.from_counts(scanned.words, scanned.counts, min_count, max_vocab)
-    words.save(output)
+    write_vocab(words, output)
 
 
 # -- queries ----------------------------------------------------------------------------------

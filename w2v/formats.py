@@ -100,8 +100,21 @@ def _umask() -> int:
 
 @contextmanager
 def _atomic_output(path, what):
-    """A binary file object that replaces path only when the block finishes without error."""
+    """A binary file object that replaces path only when the block finishes without error.
+
+    A symbolic link keeps pointing where it did (its target is replaced). A device or a
+    FIFO (/dev/null, a named pipe) is written in place: renaming over it would replace it.
+    """
     path = os.fspath(path)
+    if os.path.islink(path):
+        path = os.path.realpath(path)
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        try:
+            with open(path, "wb") as f:
+                yield f
+        except OSError as e:
+            raise ModelError(f"cannot write {what}: {path!r} ({_reason(e)})") from None
+        return
     directory = os.path.dirname(os.path.abspath(path))
     try:
         # the pid in the name lets a later run remove what a killed one left (w2v.checkpoint)
