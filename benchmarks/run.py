@@ -60,11 +60,13 @@ def log(message: str) -> None:
 class Child:
     """The outcome of one measured child process."""
 
-    def __init__(self, cmd, returncode, wall, peak_rss_kib, stdout, stderr, events):
+    def __init__(self, cmd, returncode, wall, peak_rss_kib, stdout, stderr, events, cpu_s=None, others_cpu=None):
         self.cmd = cmd
         self.returncode = returncode
         self.wall = wall
         self.peak_rss_kib = peak_rss_kib
+        self.cpu_s = cpu_s  # the child's user + system CPU seconds
+        self.others_cpu = others_cpu  # share of all cores that other processes used meanwhile
         self.stdout = stdout
         self.stderr = stderr
         self.events = events  # (seconds since start, stream, text) per \r- or \n-ended piece
@@ -85,7 +87,7 @@ class Child:
 _LAUNCHER = """import os, sys
 pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
 _, status, usage = os.wait4(pid, 0)
-open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+open(sys.argv[1], "w").write(f"{usage.ru_maxrss} {usage.ru_utime} {usage.ru_stime}")
 code = os.waitstatus_to_exitcode(status)
 sys.exit(code if code >= 0 else 128 - code)
 """
@@ -95,7 +97,7 @@ def _time_binary() -> str | None:
     path = shutil.which("time", path="/usr/bin:/bin:/usr/local/bin")
     if not path:
         return None
-    probe = subprocess.run([path, "-f", "%M", "true"], capture_output=True, text=True)
+    probe = subprocess.run([path, "-f", "%M", "true"], capture_output=True, text=True)  # GNU time?
     return path if probe.returncode == 0 and probe.stderr.strip().isdigit() else None
 
 
@@ -104,8 +106,19 @@ TIME_BIN = _time_binary()
 
 def _with_rss_probe(cmd, rss_file: str):
     if TIME_BIN:
-        return [TIME_BIN, "-f", "%M", "-o", rss_file] + list(cmd)
+        return [TIME_BIN, "-f", "%M %U %S", "-o", rss_file] + list(cmd)
     return [sys.executable, "-c", _LAUNCHER, rss_file] + list(cmd)
+
+
+def _busy_seconds() -> float | None:
+    """CPU seconds the whole machine has been busy (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)  # less idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def run_measured(cmd, stdin_text: str | None = None, env=None, cwd=None) -> Child:
@@ -115,6 +128,7 @@ def run_measured(cmd, stdin_text: str | None = None, env=None, cwd=None) -> Chil
 
     fd, rss_file = tempfile.mkstemp(prefix="w2v-bench-rss-")
     os.close(fd)
+    busy_before = _busy_seconds()
     start = time.perf_counter()
     proc = subprocess.Popen(_with_rss_probe(cmd, rss_file), stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
@@ -154,9 +168,10 @@ def run_measured(cmd, stdin_text: str | None = None, env=None, cwd=None) -> Chil
     try:
         with open(rss_file) as f:
             lines = f.read().split()
-        peak_rss_kib = int(lines[-1])  # GNU time writes "Command exited with ..." first on failure
+        # GNU time writes "Command exited with ..." first on failure
+        peak_rss_kib, cpu_s = int(lines[-3]), float(lines[-2]) + float(lines[-1])
     except (OSError, ValueError, IndexError):
-        peak_rss_kib = 0
+        peak_rss_kib, cpu_s = 0, None
     finally:
         os.unlink(rss_file)
     for t in threads:
@@ -164,9 +179,13 @@ def run_measured(cmd, stdin_text: str | None = None, env=None, cwd=None) -> Chil
     proc.stdout.close()
     proc.stderr.close()
     events.sort(key=lambda e: e[0])
+    busy = _busy_seconds()
+    others = None
+    if busy is not None and busy_before is not None and cpu_s is not None and wall > 0:
+        others = max(0.0, (busy - busy_before - cpu_s) / (wall * (os.cpu_count() or 1)))
     return Child(cmd, proc.returncode, wall, peak_rss_kib,
                  b"".join(chunks["out"]).decode("utf-8", "replace"),
-                 b"".join(chunks["err"]).decode("utf-8", "replace"), events)
+                 b"".join(chunks["err"]).decode("utf-8", "replace"), events, cpu_s, others)
 
 
 # ---------------------------------------------------------------------------
@@ -348,8 +367,8 @@ def train_once(setup: Setup, tool: str, mode: str, vectors: Path) -> dict:
             "train", str(setup.corpus), "-o", str(model), "--skipgram" if sg else "--cbow",
             "--dim", str(a.dim), "--window", str(a.window), "--negative", str(a.negative),
             "--sample", str(a.sample), "--min-count", str(a.min_count), "--epochs", str(a.epochs),
-            "--threads", str(a.threads), "--alpha", str(alpha), "--quiet",
-        ]
+            "--threads", str(a.threads), "--alpha", str(alpha),
+        ]  # not --quiet: it also silences the summary line that gives the training time
         child = run_measured(cmd, env=setup.env, cwd=ROOT).check("w2v train")
         summary = parse_w2v_summary(child.stderr)
         train_s, source = None, "wall time"
@@ -400,6 +419,8 @@ def train_once(setup: Setup, tool: str, mode: str, vectors: Path) -> dict:
         "train_s_from": source,
         "words_per_s": setup.corpus_words * a.epochs / train_s,
         "peak_rss_mib": child.peak_rss_kib / 1024,
+        "cpu_s": child.cpu_s,
+        "others_cpu": child.others_cpu,
     })
     return record
 
@@ -445,7 +466,8 @@ def benchmark_training(setup: Setup, tools, modes) -> dict:
                 log(f"    {record['words_per_s']:,.0f} words/s, train {record['train_s']:.1f} s "
                     f"({record['train_s_from']}), wall {record['wall_s']:.1f} s, "
                     f"peak RSS {record['peak_rss_mib']:.0f} MiB, analogy {100 * (record['analogy'] or 0):.2f} %, "
-                    f"ws353 {record['ws353_spearman'] or float('nan'):.3f}")
+                    f"ws353 {record['ws353_spearman'] or float('nan'):.3f}, "
+                    f"others' CPU {100 * (record['others_cpu'] or 0):.0f} %")
                 runs.append(record)
     return {"meta": meta(setup, tools, modes), "runs": runs, "failures": failures, "summary": summarise(runs)}
 
@@ -474,6 +496,7 @@ def summarise(runs) -> list[dict]:
             "analogy_semantic": _median([r["analogy_semantic"] for r in rs]),
             "analogy_syntactic": _median([r["analogy_syntactic"] for r in rs]),
             "ws353_spearman": _median([r["ws353_spearman"] for r in rs]),
+            "others_cpu": _median([r.get("others_cpu") for r in rs]),
         })
     for s in summary:
         if s["tool"] == "w2v":
@@ -580,9 +603,10 @@ def time_queries(setup: Setup, label: str, files: dict) -> list[dict]:
         walls = [c.wall for c in children]
         results.append({"model": label, "tool": name, "command": shlex.join(cmd),
                         "median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
-                        "peak_rss_mib": statistics.median(c.peak_rss_kib for c in children) / 1024})
+                        "peak_rss_mib": statistics.median(c.peak_rss_kib for c in children) / 1024,
+                        "others_cpu": _median([c.others_cpu for c in children])})
         log(f"  {label}: {name}: {statistics.median(walls):.3f} s (min {min(walls):.3f}), "
-            f"peak RSS {results[-1]['peak_rss_mib']:.0f} MiB")
+            f"peak RSS {results[-1]['peak_rss_mib']:.0f} MiB, others' CPU {100 * (results[-1]['others_cpu'] or 0):.0f} %")
     return results
 
 
@@ -664,10 +688,17 @@ def markdown(results: dict, plotted: bool = False) -> str:
             lines.append(f"\nFailed: {TOOL_NAMES[f['tool']]} {MODES[f['mode']]} (repeat {f['repeat'] + 1}): "
                          f"{f['error'].splitlines()[0]}")
         sources = sorted({(TOOL_NAMES[r["tool"]], r["train_s_from"]) for r in train["runs"]})
-        loads = [r["load_before"] for r in train["runs"]]
-        lines += ["", "Training seconds come from: " + "; ".join(f"{t}: {s}" for t, s in sources) + ".  ",
-                  f"Load average before the runs: {min(loads):.2f}–{max(loads):.2f} "
-                  f"(a load above 0.5 means something else was running).", ""]
+        others = [r["others_cpu"] for r in train["runs"] if r.get("others_cpu") is not None]
+        lines += ["", "Training seconds come from: " + "; ".join(f"{t}: {s}" for t, s in sources) + ".  "]
+        if others:
+            lines.append(f"Other processes used {100 * min(others):.0f}–{100 * max(others):.0f} % of the machine's "
+                         f"CPU time during the training runs (median {100 * statistics.median(others):.0f} %): "
+                         "figures from a busy machine understate every tool, unevenly.")
+        elif all("load_before" in r for r in train["runs"]):
+            loads = [r["load_before"] for r in train["runs"]]
+            lines.append(f"1-minute load average before each run: {min(loads):.2f}–{max(loads):.2f} "
+                         f"(it includes the previous run's own {st['threads']} threads, decaying).")
+        lines.append("")
         if plotted:
             lines += ["![words/s and analogy accuracy per tool](results.png)", ""]
     query = results.get("query")
@@ -677,10 +708,12 @@ def markdown(results: dict, plotted: bool = False) -> str:
                   f"Command: `{m['command']}`  ",
                   f"Date: {m['date']}. A fresh process per query (`{m['word']}`, 10 neighbours), "
                   f"page cache warm, median of {m['repeats']}.", "",
-                  "| vectors | tool | median s | min–max s | peak RSS |", "| --- | --- | --- | --- | --- |"]
+                  "| vectors | tool | median s | min–max s | peak RSS | others' CPU |",
+                  "| --- | --- | --- | --- | --- | --- |"]
         for r in query["results"]:
+            busy = "–" if r.get("others_cpu") is None else f"{100 * r['others_cpu']:.0f} %"
             lines.append(f"| {r['model']} | {r['tool']} | {r['median_s']:.3f} | "
-                         f"{r['min_s']:.3f}–{r['max_s']:.3f} | {r['peak_rss_mib']:.0f} MiB |")
+                         f"{r['min_s']:.3f}–{r['max_s']:.3f} | {r['peak_rss_mib']:.0f} MiB | {busy} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -38,13 +38,20 @@ def test_count_and_split(tmp_path):
     assert (tmp_path / "many.lines").read_bytes() == b"a b\nc\nd e\nf\n"
 
 
-def test_peak_rss_is_the_childs_own():
+@pytest.mark.parametrize("launcher", ["time", "python"])
+def test_peak_rss_is_the_childs_own(launcher, monkeypatch):
+    if launcher == "python":
+        monkeypatch.setattr(run, "TIME_BIN", None)
+    elif not run.TIME_BIN:
+        pytest.skip("no GNU time here")
     ballast = bytearray(300 << 20)  # this process is large; a small child must not look large
     ballast[::4096] = b"x" * len(ballast[::4096])
     small = run.run_measured([sys.executable, "-c", "pass"])
     big = run.run_measured([sys.executable, "-c", "x = bytearray(200 << 20); x[::4096] = b'x' * len(x[::4096])"])
     assert small.returncode == 0 and small.peak_rss_kib < 100 << 10
     assert big.peak_rss_kib > 200 << 10
+    assert big.cpu_s is not None and big.cpu_s >= 0
+    assert big.others_cpu is None or 0 <= big.others_cpu <= 1
     del ballast
 
 
@@ -60,7 +67,7 @@ def test_run_measured_output_stdin_and_failure():
 def test_report_from_results():
     runs = [{"tool": t, "mode": "sg", "words_per_s": w, "train_s": 10, "wall_s": 12, "peak_rss_mib": 100,
              "analogy": a, "analogy_semantic": a, "analogy_syntactic": a, "ws353_spearman": 0.6,
-             "train_s_from": "x", "load_before": 0.1} for t, w, a in [("w2v", 2e6, 0.12), ("c", 5e5, 0.11)]]
+             "train_s_from": "x", "others_cpu": 0.1} for t, w, a in [("w2v", 2e6, 0.12), ("c", 5e5, 0.11)]]
     summary = run.summarise(runs)
     c = next(s for s in summary if s["tool"] == "c")
     assert c["w2v_speed_ratio"] == pytest.approx(4.0) and c["w2v_analogy_points"] == pytest.approx(1.0)
@@ -70,3 +77,4 @@ def test_report_from_results():
                          "threads": 2, "alpha": {"sg": 0.025}, "repeats": 1}}
     text = run.markdown({"train": {"meta": meta, "runs": runs, "summary": summary}})
     assert "| skip-gram | C word2vec | 500k | 10.0 | 100 MiB | 11.0 % |" in text and "4.00x" in text
+    assert "Other processes used 10–10 % of the machine's CPU time" in text
