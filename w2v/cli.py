@@ -143,7 +143,7 @@ def make_params(**values):
 @click.option("--save-vocab", metavar="FILE", default=None, help="Also write the vocabulary ('word count' lines).")
 @click.option("--prune-at", type=int, default=21_000_000, show_default=True,
               help="While counting, drop the rarest words whenever more distinct words than this are held "
-                   "(bounds memory on huge corpora, like word2vec.c).")
+                   "(like word2vec.c; memory is about 100 bytes a word held, whatever the corpus size).")
 @click.option("--workdir", metavar="DIR", default=None,
               help="Directory for the temporary encoded corpus (4 bytes a word) [default: MODEL.ckpt/ "
                    "beside the model].")
