@@ -129,13 +129,33 @@ def test_random_draws_follow_the_noise_distribution():
 
 
 def test_scores_just_below_the_clipping_edge_stay_inside_the_tables():
-    sigmoid, log_sigmoid = kernels.sigmoid_tables()
+    sigmoid, loss = kernels.sigmoid_tables()
     edge = np.nextafter(np.float32(kernels.MAX_EXP), np.float32(0))
     index = int((edge + kernels.F_MAX_EXP) * kernels.F_TABLE_SCALE)
-    assert index < len(sigmoid) and index < len(log_sigmoid)
-    assert kernels.sigmoid(edge, sigmoid) == pytest.approx(1.0, abs=0.003)
-    assert kernels.log_sigmoid(edge, log_sigmoid) == pytest.approx(0.0, abs=0.003)
-    assert kernels.log_sigmoid(-edge, log_sigmoid) == pytest.approx(-6.0, abs=0.01)
+    assert index < len(sigmoid) and index < len(loss)
+    gradient, term = kernels.predict(edge, True, sigmoid, loss)
+    assert gradient == pytest.approx(0.0, abs=0.003) and term == pytest.approx(0.0, abs=0.003)
+    gradient, term = kernels.predict(edge, False, sigmoid, loss)
+    assert gradient == pytest.approx(-1.0, abs=0.003) and term == pytest.approx(6.0, abs=0.01)
+
+
+@pytest.mark.parametrize("f", [-9.0, -6.0, -2.5, 0.0, 0.7, 5.9, 6.0, 12.0])
+@pytest.mark.parametrize("positive", [True, False])
+def test_prediction_gradient_and_loss_match_the_formulas(f, positive):
+    sigmoid, loss = kernels.sigmoid_tables()
+    gradient, term = kernels.predict(np.float32(f), positive, sigmoid, loss)
+    label = 1.0 if positive else 0.0
+    assert gradient == pytest.approx(label - reference.table_sigmoid(f), abs=1e-6)
+    exact = np.logaddexp(0.0, -f) if positive else np.logaddexp(0.0, f)  # -log P(label | f)
+    assert term == pytest.approx(exact, abs=0.04)
+
+
+def test_a_nan_score_makes_the_loss_nan():
+    sigmoid, loss = kernels.sigmoid_tables()
+    for positive in (True, False):
+        _, term = kernels.predict(np.float32("nan"), positive, sigmoid, loss)
+        assert np.isnan(term)
+
 
 
 def test_subsampling_keeps_words_with_their_keep_probability():

@@ -36,14 +36,16 @@ MASK16 = np.uint64(0xFFFF)
 
 
 def sigmoid_tables():
-    """word2vec.c's sigmoid table and a matching log-sigmoid table (for the loss).
+    """word2vec.c's sigmoid table, and a loss table of [log sigmoid(x), log(1 - sigmoid(x))] rows.
 
     One entry more than EXP_TABLE_SIZE: a score just below MAX_EXP can round up to index
-    EXP_TABLE_SIZE in float32 (word2vec.c allocates the same spare entry).
+    EXP_TABLE_SIZE in float32 (word2vec.c allocates the same spare entry). Both loss terms sit
+    in one row, so the loss costs one more read of a cache line the sigmoid already touched.
     """
     x = (np.arange(EXP_TABLE_SIZE + 1, dtype=np.float64) / EXP_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP
     sigmoid = 1.0 / (1.0 + np.exp(-x))
-    return sigmoid.astype(np.float32), np.log(sigmoid).astype(np.float32)
+    loss = np.stack([-np.logaddexp(0.0, -x), -np.logaddexp(0.0, x)], axis=1)
+    return sigmoid.astype(np.float32), np.ascontiguousarray(loss, dtype=np.float32)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
@@ -67,23 +69,25 @@ def draw_noise_word(state, noise_threshold, noise_alias):
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def sigmoid(f, sigmoid_table):
-    # NaN lands in the last branch: a safe index even when weights have diverged.
+def predict(f, positive, sigmoid_table, loss_table):
+    """For score f and a positive or negative label: (label - sigmoid(f), -log P(label | f)).
+
+    Beyond +-MAX_EXP the sigmoid is clipped to 0 or 1 (word2vec.c's gradient) and the loss is
+    its asymptote. A NaN score falls to the last branch and makes the loss NaN, so divergence
+    is detected instead of silently indexing outside the tables.
+    """
     if f >= F_MAX_EXP:
-        return F1
+        if positive:
+            return F0, F0
+        return -F1, f
     if f > -F_MAX_EXP:
-        return sigmoid_table[np.int64((f + F_MAX_EXP) * F_TABLE_SCALE)]
-    return F0
-
-
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def log_sigmoid(z, log_sigmoid_table):
-    # Beyond the table, log(sigmoid(z)) is ~0 above and ~z below; NaN propagates into the loss.
-    if z >= F_MAX_EXP:
-        return F0
-    if z > -F_MAX_EXP:
-        return log_sigmoid_table[np.int64((z + F_MAX_EXP) * F_TABLE_SCALE)]
-    return z
+        i = np.int64((f + F_MAX_EXP) * F_TABLE_SCALE)
+        if positive:
+            return F1 - sigmoid_table[i], -loss_table[i, 0]
+        return -sigmoid_table[i], -loss_table[i, 1]
+    if positive:
+        return F1, -f
+    return F0, f - f
 
 
 # Rows are addressed as (matrix, row index), never as row views: a view of a shared matrix
@@ -108,27 +112,26 @@ def axpy(alpha, x, i, y, j, n):
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def negative_sampling_update(hidden, h, word, syn1neg, neu1e, negative, alpha, state,
-                             noise_threshold, noise_alias, sigmoid_table, log_sigmoid_table):
+                             noise_threshold, noise_alias, sigmoid_table, loss_table):
     """One positive and ``negative`` noise targets for the hidden vector hidden[h] (word2vec.c's update).
 
     Accumulates the input-side error into neu1e[0] and updates the output rows in place.
     Returns (rng state, loss).
     """
     dim = hidden.shape[1]
-    loss = np.float64(0.0)
+    loss = F0  # float32 per window; the sentence sums in float64
     for d in range(negative + 1):
         if d == 0:
             target = np.int64(word)
-            label = F1
         else:
             state = lcg_next(state)
             target = draw_noise_word(state, noise_threshold, noise_alias)
             if target == word:
                 continue
-            label = F0
         f = dot(hidden, h, syn1neg, target, dim)
-        g = (label - sigmoid(f, sigmoid_table)) * alpha
-        loss -= log_sigmoid(f if d == 0 else -f, log_sigmoid_table)
+        g, term = predict(f, d == 0, sigmoid_table, loss_table)
+        g *= alpha
+        loss += term
         axpy(g, syn1neg, target, neu1e, 0, dim)
         axpy(g, hidden, h, syn1neg, target, dim)
     return state, loss
@@ -136,18 +139,18 @@ def negative_sampling_update(hidden, h, word, syn1neg, neu1e, negative, alpha, s
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def hierarchical_softmax_update(hidden, h, word, syn1, neu1e, alpha, codes, points, code_offsets,
-                                sigmoid_table, log_sigmoid_table):
+                                sigmoid_table, loss_table):
     """Walk ``word``'s Huffman path; nodes scored beyond +-MAX_EXP are skipped, as in word2vec.c."""
     dim = hidden.shape[1]
-    loss = np.float64(0.0)
+    loss = F0  # float32 per window; the sentence sums in float64
     for k in range(code_offsets[word], code_offsets[word + 1]):
         node = points[k]
         f = dot(hidden, h, syn1, node, dim)
-        label = F1 - np.float32(codes[k])
-        loss -= log_sigmoid(f if codes[k] == 0 else -f, log_sigmoid_table)
+        g, term = predict(f, codes[k] == 0, sigmoid_table, loss_table)
+        loss += term
         if f <= -F_MAX_EXP or f >= F_MAX_EXP or f != f:
             continue
-        g = (label - sigmoid(f, sigmoid_table)) * alpha
+        g *= alpha
         axpy(g, syn1, node, neu1e, 0, dim)
         axpy(g, hidden, h, syn1, node, dim)
     return loss
@@ -155,7 +158,7 @@ def hierarchical_softmax_update(hidden, h, word, syn1, neu1e, alpha, codes, poin
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, alpha, state,
-                            noise_threshold, noise_alias, sigmoid_table, log_sigmoid_table,
+                            noise_threshold, noise_alias, sigmoid_table, loss_table,
                             targets, gradients, errors):
     """Skip-gram with negative sampling for one centre word, the whole window as one block.
 
@@ -165,7 +168,7 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
     are touched per centre word instead of ~36 scattered row reads per-pair.
     """
     dim = syn0.shape[1]
-    loss = np.float64(0.0)
+    loss = F0  # float32 per window; the sentence sums in float64
     targets[0] = word
     n_targets = 1
     for _ in range(negative):
@@ -178,12 +181,9 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
     for r in range(n_context):
         for o in range(n_targets):
             f = dot(syn0, contexts[r], syn1neg, targets[o], dim)
-            if o == 0:
-                gradients[r, o] = (F1 - sigmoid(f, sigmoid_table)) * alpha
-                loss -= log_sigmoid(f, log_sigmoid_table)
-            else:
-                gradients[r, o] = (F0 - sigmoid(f, sigmoid_table)) * alpha
-                loss -= log_sigmoid(-f, log_sigmoid_table)
+            g, term = predict(f, o == 0, sigmoid_table, loss_table)
+            gradients[r, o] = g * alpha
+            loss += term
 
     # errors = gradients @ syn1neg[targets], from the output rows before they change
     for r in range(n_context):
@@ -203,7 +203,7 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow,
                    batched, alpha, state, noise_threshold, noise_alias, codes, points,
-                   code_offsets, sigmoid_table, log_sigmoid_table,
+                   code_offsets, sigmoid_table, loss_table,
                    hidden, neu1e, contexts, targets, gradients, errors):
     """Train on one (subsampled) sentence. Returns (rng state, loss sum, number of predictions).
 
@@ -236,11 +236,11 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
                 hidden[0, k] *= scale
             if use_hs:
                 loss += hierarchical_softmax_update(hidden, 0, word, syn1, neu1e, alpha, codes, points,
-                                                    code_offsets, sigmoid_table, log_sigmoid_table)
+                                                    code_offsets, sigmoid_table, loss_table)
             if negative > 0:
                 state, step_loss = negative_sampling_update(hidden, 0, word, syn1neg, neu1e, negative, alpha,
                                                             state, noise_threshold, noise_alias,
-                                                            sigmoid_table, log_sigmoid_table)
+                                                            sigmoid_table, loss_table)
                 loss += step_loss
             for j in range(start, stop):
                 if j != position:
@@ -259,7 +259,7 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
                 continue
             state, step_loss = batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative,
                                                        alpha, state, noise_threshold, noise_alias,
-                                                       sigmoid_table, log_sigmoid_table,
+                                                       sigmoid_table, loss_table,
                                                        targets, gradients, errors)
             loss += step_loss
             predictions += n_context
@@ -273,11 +273,11 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
                 neu1e[0, k] = F0
             if use_hs:
                 loss += hierarchical_softmax_update(syn0, context, word, syn1, neu1e, alpha, codes, points,
-                                                    code_offsets, sigmoid_table, log_sigmoid_table)
+                                                    code_offsets, sigmoid_table, loss_table)
             if negative > 0 and not batched_ns:
                 state, step_loss = negative_sampling_update(syn0, context, word, syn1neg, neu1e, negative, alpha,
                                                             state, noise_threshold, noise_alias,
-                                                            sigmoid_table, log_sigmoid_table)
+                                                            sigmoid_table, loss_table)
                 loss += step_loss
             axpy(F1, neu1e, 0, syn0, context, dim)
             if not batched_ns:
@@ -287,7 +287,7 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
-               codes, points, code_offsets, sigmoid_table, log_sigmoid_table,
+               codes, points, code_offsets, sigmoid_table, loss_table,
                window, negative, use_hs, use_cbow, batched,
                starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
     """Train on ids[begin:end] (vocabulary ids; -1 ends a sentence), as one thread does.
@@ -335,7 +335,7 @@ def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_thres
             state, sentence_loss, sentence_predictions = train_sentence(
                 sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow, batched,
                 alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
-                sigmoid_table, log_sigmoid_table, hidden, neu1e, contexts, targets, gradients, errors)
+                sigmoid_table, loss_table, hidden, neu1e, contexts, targets, gradients, errors)
             loss += sentence_loss
             predictions += sentence_predictions
             length = 0
