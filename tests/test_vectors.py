@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from w2v.errors import ParameterError, WordNotFound
+from w2v.errors import ModelError, ParameterError, WordNotFound
 from w2v.vectors import SCAN_LOOKUPS, Vectors, WordTable
 
 
@@ -231,3 +231,16 @@ def test_odd_one_out_needs_two_known_words():
         v.odd_one_out(["w1"])
     with pytest.raises(WordNotFound):
         v.odd_one_out(["w1", "nosuchword"])
+
+
+def test_nan_in_the_vectors_is_an_error_not_a_nan_score():
+    vectors = np.eye(4, dtype=np.float32)
+    vectors[2, 1] = np.nan
+    v = Vectors(["a", "b", "c", "d"], vectors)
+    with pytest.raises(ModelError, match="NaN or infinite"):
+        v.nearest(["c"], k=3)
+    with pytest.raises(ModelError, match="NaN or infinite"):
+        v.similarity("c", "a")
+    # Other queries still answer: a corrupt row's norm is not positive, so it scores 0.
+    assert all(np.isfinite(score) for _, score in v.nearest(["a"], k=3))
+    assert v.similarity("a", "b") == 0.0

@@ -155,13 +155,6 @@ def grown_vocab(model, words, counts, params: TrainParams):
     return Vocab([all_words[i] for i in order], all_counts[order].copy()), final_id, old_row
 
 
-def write_vocab(vocab: Vocab, path: str) -> None:
-    """word2vec.c's vocabulary file ('word count' lines), atomically; "-" is stdout; a device is written in place."""
-    from w2v.formats import write_lines
-
-    write_lines(path, (f"{word} {count}" for word, count in zip(vocab.words, vocab.counts.tolist())), "vocabulary")
-
-
 def initial_weights(vocab_size: int, dim: int, seed: int) -> np.ndarray:
     """word2vec.c's initialisation: uniform in [-0.5/dim, 0.5/dim)."""
     rng = np.random.default_rng(seed)
@@ -261,7 +254,7 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
                                                     progress, init=base)
     try:
         if save_vocab:
-            write_vocab(vocab, save_vocab)
+            vocab.save(save_vocab)
         n_ids, n_words = remap_ids(scanned, final_id)
         if n_words == 0:
             raise CorpusError(f"no vocabulary word occurs in {_name(corpus_path)}")

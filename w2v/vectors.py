@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import ParameterError, WordNotFound
+from .errors import ModelError, ParameterError, WordNotFound
 
 # Lookups answered by a linear scan before a word -> index dict is built: one
 # query needs a few lookups, and the dict costs ~0.5 s per million words.
@@ -258,6 +258,7 @@ class Vectors:
         else:
             best = np.arange(n)
         best = best[np.lexsort((best, -scores[best]))]
+        _check_finite(scores[best])
         return [(self._word(int(i)), float(scores[i])) for i in best]
 
     def nearest(self, positive, negative=(), k: int = 10, restrict: int | None = None):
@@ -315,7 +316,9 @@ class Vectors:
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two words (0.0 when either vector is zero)."""
-        return float(np.dot(self._unit_row(self.index(a)), self._unit_row(self.index(b))))
+        score = np.dot(self._unit_row(self.index(a)), self._unit_row(self.index(b)))
+        _check_finite(score)
+        return float(score)
 
     def odd_one_out(self, words) -> list[tuple[str, float]]:
         """Each word with its cosine to the normalised mean of the words' unit vectors, lowest first.
@@ -400,6 +403,13 @@ class Vectors:
                 best.sort(key=lambda t: (-t[0], t[1]))
                 del best[need:]
         return out + [pool[i] for _, i in best]
+
+
+def _check_finite(scores) -> None:
+    """Scores are NaN only when vectors are: say so instead of printing nan (a corrupt file)."""
+    if not np.all(np.isfinite(scores)):
+        raise ModelError("the vectors hold NaN or infinite values (a corrupt or diverged model); "
+                         "retrain it or load another file")
 
 
 def row_norms(vectors: np.ndarray, block: int = 65536) -> np.ndarray:

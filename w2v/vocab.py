@@ -8,9 +8,6 @@ NumPy and stdlib only.
 
 from __future__ import annotations
 
-import io
-import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,8 +67,11 @@ class Vocab:
     # -- word2vec.c's vocabulary file: one "word count" line per word -------------------------
 
     def save(self, path: str) -> None:
-        text = "".join(f"{word} {count}\n" for word, count in zip(self.words, self.counts.tolist()))
-        write_text_atomically(path, text)
+        """Write 'word count' lines atomically ("-" is stdout; a device or FIFO is written in place)."""
+        from w2v.formats import write_lines
+
+        write_lines(path, (f"{word} {count}" for word, count in zip(self.words, self.counts.tolist())),
+                    "vocabulary")
 
     @classmethod
     def load(cls, path: str) -> "Vocab":
@@ -193,26 +193,3 @@ def huffman_codes(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     points = np.fromiter((p for ps in points_per_word for p in ps), dtype=np.int32, count=int(offsets[-1]))
     return codes, points, offsets
 
-
-def write_text_atomically(path: str, text: str) -> None:
-    """Write ``text`` as UTF-8 to ``path`` ("-" is stdout) through a temporary file and a rename."""
-    if path == "-":
-        import sys
-
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".tmp")
-    try:
-        with io.open(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
