@@ -24,7 +24,7 @@ def naive_scan(data, max_vocab_size=None):
     """
     text = data.decode("utf-8", "replace").encode("utf-8").replace(b"\r", b"")
     lines = text.split(b"\n")
-    counts, stream, live = {}, [], {}  # live: word -> (count, life); a life ends at a prune
+    stream, live = [], {}  # live: word -> (count, life); a life ends at a prune
     lives = 0
     min_reduce = 0
     for n, line in enumerate(lines):

@@ -18,7 +18,6 @@ from click.testing import CliRunner
 
 import w2v.train
 from tests.planted import planted_analogies, planted_corpus
-from w2v import checkpoint as ckpt
 from w2v.cli import cli
 from w2v.formats import load_model
 from w2v.vectors import Vectors

@@ -324,19 +324,32 @@ def print_results(query: str, results, as_json: bool, with_query: bool, key: str
         click.echo(f"{prefix}{word}\t{format_score(score)}")
 
 
-def run_queries(queries, answer, as_json: bool, with_query: bool, key: str) -> None:
-    """Answer each query; an unknown word fails that query only (reported on stderr, exit 1 at the end)."""
+def answer_each(queries, answer, emit, fail_alone: bool) -> None:
+    """Answer each query and emit its result.
+
+    With fail_alone (queries read from stdin), a query that fails with a user error such as an
+    unknown word is reported on stderr and the others go on; the exit status is 1 at the end.
+    Otherwise the error ends the command.
+    """
     failed = 0
     for query in queries:
         try:
-            print_results(query, answer(query), as_json, with_query, key)
+            result = answer(query)
         except W2VError as error:
-            if not with_query:
+            if not fail_alone:
                 raise
             click.echo(f"Error: {error}", err=True)
             failed += 1
+            continue
+        emit(query, result)
     if failed:
         sys.exit(1)
+
+
+def run_queries(queries, answer, as_json: bool, with_query: bool, key: str) -> None:
+    """Ranked-word queries: 'word<TAB>score' lines, prefixed by the query when several are read."""
+    answer_each(queries, answer, lambda query, results: print_results(query, results, as_json, with_query, key),
+                fail_alone=with_query)
 
 
 @cli.command()
@@ -412,29 +425,23 @@ def similarity(words, model_path, as_json):
     """
     vectors = load_query_vectors(model_path)
     from_stdin = list(words) == ["-"]
-    pairs = read_stdin_lines() if from_stdin else [" ".join(words)]
-    failed = 0
-    for line in pairs:
+
+    def answer(line: str) -> float:
         parts = line.split()
-        try:
-            if len(parts) != 2:
-                raise click.UsageError(f"similarity takes two words, got {len(parts)}: {line!r}")
-            score = vectors.similarity(parts[0], parts[1])
-        except W2VError as error:
-            if not from_stdin:
-                raise
-            click.echo(f"Error: {error}", err=True)
-            failed += 1
-            continue
+        if len(parts) != 2:
+            raise click.UsageError(f"similarity takes two words, got {len(parts)}: {line!r}")
+        return vectors.similarity(parts[0], parts[1])
+
+    def emit(line: str, score: float) -> None:
+        a, b = line.split()
         if as_json:
-            click.echo(json.dumps({"a": parts[0], "b": parts[1], "similarity": round(float(score), 6)},
-                                  ensure_ascii=False))
+            click.echo(json.dumps({"a": a, "b": b, "similarity": round(float(score), 6)}, ensure_ascii=False))
         elif from_stdin:
-            click.echo(f"{parts[0]}\t{parts[1]}\t{format_score(score)}")
+            click.echo(f"{a}\t{b}\t{format_score(score)}")
         else:
             click.echo(format_score(score))
-    if failed:
-        sys.exit(1)
+
+    answer_each(read_stdin_lines() if from_stdin else [" ".join(words)], answer, emit, fail_alone=from_stdin)
 
 
 # -- export -----------------------------------------------------------------------------------

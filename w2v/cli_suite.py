@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import click
 
 import w2v.cli as base
-from w2v.errors import ParameterError, W2VError
+from w2v.errors import ParameterError
 
 SENTENCE_END = "</s>"
 PROJECTOR_FILES = ("vectors.tsv", "metadata.tsv", "projector_config.pbtxt")
@@ -459,21 +459,15 @@ def vectors_command(words, model_path, as_json):
     from w2v.formats import TEXT_FLOAT_FORMAT
 
     vectors = base.load_query_vectors(model_path)
-    failed = 0
-    for word in _words_from(words):
-        try:
-            row = vectors.vectors[vectors.index(word)]
-        except W2VError as error:
-            click.echo(f"Error: {error}", err=True)
-            failed += 1
-            continue
+
+    def emit(word, row):
         if as_json:
             values = ",".join(str(v) for v in row.astype("float32"))  # shortest exact float32 text
             click.echo(f'{{"word": {json.dumps(word, ensure_ascii=False)}, "vector": [{values}]}}')
         else:
             click.echo(word + " " + " ".join(TEXT_FLOAT_FORMAT % v for v in row.tolist()))
-    if failed:
-        sys.exit(1)
+
+    base.answer_each(_words_from(words), lambda word: vectors.vectors[vectors.index(word)], emit, fail_alone=True)
 
 
 @click.command(name="odd-one-out")
@@ -494,17 +488,8 @@ def odd_one_out(words, model_path, as_json):
     """
     vectors = base.load_query_vectors(model_path)
     from_stdin = list(words) == ["-"]
-    groups = base.read_stdin_lines() if from_stdin else [" ".join(words)]
-    failed = 0
-    for group in groups:
-        try:
-            ranked = vectors.odd_one_out(group.split())
-        except W2VError as error:
-            if not from_stdin:
-                raise
-            click.echo(f"Error: {error}", err=True)
-            failed += 1
-            continue
+
+    def emit(group, ranked):
         if as_json:
             click.echo(json.dumps({"words": group.split(), "odd_one_out": ranked[0][0],
                                    "scores": [{"word": w, "score": round(s, 6)} for w, s in ranked]},
@@ -513,8 +498,9 @@ def odd_one_out(words, model_path, as_json):
             click.echo(f"{group}\t{ranked[0][0]}")
         else:
             click.echo(ranked[0][0])
-    if failed:
-        sys.exit(1)
+
+    base.answer_each(base.read_stdin_lines() if from_stdin else [" ".join(words)],
+                     lambda group: vectors.odd_one_out(group.split()), emit, fail_alone=from_stdin)
 
 
 @click.command()

@@ -16,7 +16,6 @@ thread continues bit for bit as if it had never stopped.
 from __future__ import annotations
 
 import math
-import os
 import sys
 import threading
 import time
