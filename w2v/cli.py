@@ -68,9 +68,14 @@ def format_score(score: float) -> str:
     return f"{score:.6f}"
 
 
+def stdin_bytes():
+    """Standard input as bytes: queries are decoded here, so invalid UTF-8 never raises."""
+    return sys.stdin.buffer
+
+
 def read_stdin_lines():
     """Non-empty stripped lines of stdin, as UTF-8 (invalid bytes become U+FFFD)."""
-    for raw in click.get_binary_stream("stdin"):
+    for raw in stdin_bytes():
         line = raw.decode("utf-8", "replace").strip()
         if line:
             yield line

@@ -423,7 +423,7 @@ def _spooled(path: str):
     with tempfile.TemporaryDirectory(prefix="w2v-stdin-") as directory:
         copy = os.path.join(directory, "stdin")
         with open(copy, "wb") as f:
-            shutil.copyfileobj(click.get_binary_stream("stdin"), f, 1 << 20)
+            shutil.copyfileobj(base.stdin_bytes(), f, 1 << 20)
         yield copy
 
 
