@@ -62,22 +62,28 @@ def find(table, shift, key):
 
 
 @numba.njit(**_SPEC)
+def _insert(table, shift, key, count):
+    """Put a key known to be absent into the first free slot of its probe sequence."""
+    mask = table.shape[0] - 1
+    slot = _slot(key, shift)
+    while table[slot, 0] != EMPTY:
+        slot = (slot + 1) & mask
+    table[slot, 0] = key
+    table[slot, 1] = count
+
+
+@numba.njit(**_SPEC)
 def rehash(old, new, shift, keep_above):
     """Insert the keys of ``old`` with a count above ``keep_above`` into the empty ``new``.
 
     ``new`` is all 0 and has room for them; returns the number of keys inserted.
     """
-    mask = new.shape[0] - 1
     kept = 0
     for j in range(old.shape[0]):
         key = old[j, 0]
         if key == EMPTY or old[j, 1] <= keep_above:
             continue
-        slot = _slot(key, shift)
-        while new[slot, 0] != EMPTY:
-            slot = (slot + 1) & mask
-        new[slot, 0] = key
-        new[slot, 1] = old[j, 1]
+        _insert(new, shift, key, old[j, 1])
         kept += 1
     return kept
 
@@ -162,7 +168,6 @@ def select_phrases(table, counts, n_words, min_count, train_words, threshold, ph
 
     Sets ``starts[a]`` and ``ends[b]`` for each phrase ``a b``. Returns how many.
     """
-    mask = phrases.shape[0] - 1
     n = 0
     for j in range(table.shape[0]):
         key = table[j, 0]
@@ -172,11 +177,7 @@ def select_phrases(table, counts, n_words, min_count, train_words, threshold, ph
         b = key - 1 - a * n_words
         if not _joins(table[j, 1], counts[a], counts[b], min_count, train_words, threshold):
             continue
-        slot = _slot(key, shift)
-        while phrases[slot, 0] != EMPTY:
-            slot = (slot + 1) & mask
-        phrases[slot, 0] = key
-        phrases[slot, 1] = table[j, 1]
+        _insert(phrases, shift, key, table[j, 1])
         starts[a] = 1
         ends[b] = 1
         n += 1
