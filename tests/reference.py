@@ -35,9 +35,12 @@ def table_sigmoid(f: float) -> float:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, alias):
+def negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, alias, batched=False):
     """word2vec.c: one positive and `negative` noise targets, output rows updated one by one.
+    Batched: every target scored against the rows as they were, then all updates at once.
     Returns (input error, new state)."""
+    if batched:
+        return batched_negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, alias)
     neu1e = np.zeros_like(hidden)
     for d in range(negative + 1):
         if d == 0:
@@ -53,6 +56,21 @@ def negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, 
         neu1e += g * syn1neg[target]
         syn1neg[target] += g * hidden
     return neu1e, state
+
+
+def batched_negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, alias):
+    targets = [word]
+    for _ in range(negative):
+        state = lcg(state)
+        target = draw_noise(state, threshold, alias)
+        if target != word:
+            targets.append(target)
+    outputs = syn1neg[targets].copy()
+    labels = np.zeros(len(targets))
+    labels[0] = 1.0
+    gradients = (labels - np.vectorize(table_sigmoid)(outputs @ hidden)) * alpha
+    np.add.at(syn1neg, targets, np.outer(gradients, hidden))
+    return gradients @ outputs, state
 
 
 def hierarchical_softmax(hidden, word, syn1, alpha, codes, points, offsets):
@@ -103,7 +121,8 @@ def train_sentence(sentence, syn0, syn1neg, syn1, window, negative, hs, cbow, ba
             if hs:
                 neu1e += hierarchical_softmax(hidden, word, syn1, alpha, codes, points, offsets)
             if negative:
-                error, state = negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, alias)
+                error, state = negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, alias,
+                                                 batched)
                 neu1e += error
             for j in span:
                 syn0[sentence[j]] += neu1e

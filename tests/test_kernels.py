@@ -48,7 +48,9 @@ def run_kernel(ids, vocab, syn0, syn1neg, syn1, *, window, negative, hs, cbow, b
         ("skip-gram, negative sampling, batched update", False, False, 5, True),
         ("skip-gram, hierarchical softmax", False, True, 0, False),
         ("skip-gram, both losses, batched", False, True, 3, True),
-        ("CBOW, negative sampling", True, False, 5, False),
+        ("CBOW, negative sampling, word2vec.c update", True, False, 5, False),
+        ("CBOW, negative sampling, batched update", True, False, 5, True),
+        ("CBOW, both losses, batched", True, True, 3, True),
         ("CBOW, hierarchical softmax", True, True, 0, False),
     ],
 )

@@ -122,8 +122,9 @@ def training_options(function):
         click.option("--seed", type=int, default=1, show_default=True,
                      help="Random seed; with --threads 1 the result is reproducible bit for bit."),
         click.option("--kernel", type=click.Choice(["batched", "classic"]), default="batched", show_default=True,
-                     help="Skip-gram update: 'batched' shares noise words across a window "
-                          "(faster); 'classic' is word2vec.c's per-pair update."),
+                     help="Negative-sampling update: 'batched' shares noise words across a "
+                          "skip-gram window and scores all of a CBOW prediction's targets before "
+                          "updating (faster); 'classic' is word2vec.c's one-at-a-time update."),
     ]
     for option in reversed(options):
         function = option(function)

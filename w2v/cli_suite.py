@@ -181,8 +181,8 @@ def _vocab_at_min_count(read_vocab: str | None, min_count: int, workdir: str | N
          type=int, default=1)
 @_c_flag("seed", "INT", "w2v only: random seed; default is 1 (with -threads 1, reproducible bit for bit).",
          type=int, default=1)
-@_c_flag("kernel", "NAME", "w2v only: skip-gram update, 'batched' (default, faster) or 'classic' "
-         "(word2vec.c's per-pair update).", default="batched")
+@_c_flag("kernel", "NAME", "w2v only: negative-sampling update, 'batched' (default, faster) or "
+         "'classic' (word2vec.c's one-at-a-time update).", default="batched")
 def word2vec(train, output, size, window, sample, hs, negative, threads, iter, min_count, alpha, classes,
              debug, binary, save_vocab, read_vocab, cbow, seed, kernel):
     """word2vec.c's command line: the same flags, defaults and output files.
