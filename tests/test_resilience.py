@@ -1,6 +1,8 @@
 """Never lose work: interruption, checkpoints, resume, kill -9, continued training, determinism,
 divergence, and training on a corpus larger than the memory it is given."""
 
+import json
+import math
 import os
 import random
 import re
@@ -9,6 +11,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import w2v.train
 from tests.planted import planted_analogies, planted_corpus
 from w2v.cli import cli
 from w2v.formats import load_model
+from w2v.params import TrainParams
 from w2v.vectors import Vectors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +113,46 @@ def test_interrupted_twice_with_two_threads_trains_the_same_words(corpus, full_r
     assert resumed.corpus["words_trained"] == full.corpus["words_trained"] == 8 * 70_000
     assert resumed.params == full.params
     assert np.allclose(resumed.corpus["epoch_loss"], full.corpus["epoch_loss"], rtol=0.05)
+
+
+def test_a_slow_thread_does_not_hold_the_others_back(corpus, monkeypatch):
+    """Spans go to whichever thread asks first, so a thread on a busy core simply takes fewer."""
+    original = w2v.train.train_span
+    spans_by_thread = {}
+
+    def one_slow_thread(*args):
+        name = threading.current_thread().name
+        spans_by_thread[name] = spans_by_thread.get(name, 0) + 1
+        if name == "w2v-train-1":
+            time.sleep(0.02)
+        original(*args)
+
+    monkeypatch.setattr(w2v.train, "SPAN_IDS", 2000)
+    monkeypatch.setattr(w2v.train, "train_span", one_slow_thread)
+    params = TrainParams(dim=16, min_count=1, sample=0, cbow=False, epochs=2, threads=2, seed=7)
+    model = w2v.train.train(str(corpus), params, quiet=True)
+    assert model.stats["words"] == 2 * 70_000
+    spans = 2 * math.ceil(80_000 / 2000)  # 70,000 words and 10,000 sentence ends an epoch
+    assert sum(spans_by_thread.values()) == spans
+    assert spans_by_thread["w2v-train-0"] > 0.75 * spans
+
+
+def test_a_checkpoint_from_another_format_version_is_refused_clearly(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "m.w2v"
+    interrupt_after_spans(monkeypatch, 2)
+    assert run("train", corpus, "-o", out, "--threads", 1, "--epochs", 8, *FLAGS).exit_code == 130
+    monkeypatch.undo()
+    state = Path(f"{out}.ckpt") / "state.npz"
+    with np.load(state) as data:
+        arrays = {name: data[name] for name in data.files}
+    header = json.loads(arrays["header"].tobytes())
+    header["checkpoint_version"] = 1
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(state, **arrays)
+    result = run("train", corpus, "-o", out, "--resume")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: the checkpoint in '{out}.ckpt' was written by another version of w2v "
+                             f"(checkpoint format 1, this w2v reads 2); delete it to start over\n")
 
 
 def test_interrupt_while_reading_the_corpus_writes_nothing(corpus, tmp_path, monkeypatch):

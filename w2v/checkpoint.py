@@ -5,9 +5,9 @@ The checkpoint of a model being written to MODEL is the directory ``MODEL.ckpt/`
     corpus.ids   the encoded corpus: native-endian int32 vocabulary ids, -1 ending a
                  sentence; written once, so a run whose text came from stdin can go on
     state.npz    everything else, one uncompressed NumPy zip replaced atomically
-                 (temporary file, fsync, rename): the vocabulary, the weights, each
-                 thread's epoch, position and random state, the words done, the loss
-                 sums, the parameters and a fingerprint of the corpus
+                 (temporary file, fsync, rename): the vocabulary, the weights, the
+                 span cursor (epoch, position), each thread's random state, the words
+                 done, the loss sums, the parameters and a fingerprint of the corpus
 
 ``state.npz`` is the commit point: a directory without it holds no checkpoint.
 While training, the directory also holds the scan's temporary ids file. Every
@@ -35,7 +35,7 @@ import numpy as np
 from w2v.errors import ModelError, W2VError
 from w2v.params import TrainParams
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: one shared span cursor instead of a position per thread
 STATE = "state.npz"
 IDS = "corpus.ids"
 _STALE = re.compile(r"^(?:w2v-ids-|w2v-remap-|\..+\.tmp-|state\.npz\.tmp-|corpus\.ids\.tmp-)(\d+)-")
@@ -165,8 +165,8 @@ class Checkpoint:
     syn0: np.ndarray
     syn1neg: np.ndarray | None
     syn1: np.ndarray | None
-    epoch: np.ndarray  # (threads,) the epoch each thread is in; == epochs once it is done
-    position: np.ndarray  # (threads,) the next id each thread reads
+    epoch: np.ndarray  # (1,) the epoch of the next span to hand out; == epochs once all are
+    position: np.ndarray  # (1,) the first id of that span
     rng: np.ndarray  # (threads,) each thread's LCG state
     words_done: np.ndarray  # (threads,)
     stats: np.ndarray  # (epochs, threads, 3): loss sum, predictions, words read
@@ -276,8 +276,14 @@ def load(directory: str) -> tuple[Checkpoint, str]:
         raise corrupt(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
     try:
         header = json.loads(arrays.pop("header").tobytes().decode("utf-8"))
-        if header.get("checkpoint_version") != CHECKPOINT_VERSION:
-            raise corrupt(f"version {header.get('checkpoint_version')!r}")
+        version = header.get("checkpoint_version")
+    except (KeyError, ValueError, UnicodeDecodeError, AttributeError) as e:
+        raise corrupt(type(e).__name__) from None
+    if version != CHECKPOINT_VERSION:
+        raise ModelError(f"the checkpoint in {directory!r} was written by another version of w2v "
+                         f"(checkpoint format {version!r}, this w2v reads {CHECKPOINT_VERSION}); "
+                         f"delete it to start over")
+    try:
         params = TrainParams(**header["params"]).validate()
         words = arrays.pop("words").tobytes().decode("utf-8").split("\n")
         checkpoint = Checkpoint(params=params, words=words, info=header["info"],
@@ -298,10 +304,10 @@ def load(directory: str) -> tuple[Checkpoint, str]:
 def _check(c: Checkpoint, corrupt) -> None:
     p = c.params
     vocab_size = len(c.words)
-    threads = c.epoch.shape[0] if c.epoch is not None else 0
+    threads = c.rng.shape[0] if c.rng is not None else 0
     expected = {
         "counts": ((vocab_size,), np.int64), "syn0": ((vocab_size, p.dim), np.float32),
-        "epoch": ((threads,), np.int64), "position": ((threads,), np.int64),
+        "epoch": ((1,), np.int64), "position": ((1,), np.int64),
         "rng": ((threads,), np.uint64), "words_done": ((threads,), np.int64),
         "stats": ((p.epochs, threads, 3), np.float64),
     }
@@ -316,7 +322,7 @@ def _check(c: Checkpoint, corrupt) -> None:
     if threads < 1 or not isinstance(c.info.get("n_ids"), int) or not isinstance(c.info.get("n_words"), int):
         raise corrupt("thread state")
     if ((c.epoch < 0) | (c.epoch > p.epochs) | (c.position < 0) | (c.position > c.info["n_ids"])).any():
-        raise corrupt("thread positions")
+        raise corrupt("span cursor")
 
 
 def remove(directory: str) -> None:

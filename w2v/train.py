@@ -2,15 +2,17 @@
 
 Kernel calls are kept short (a span of ``SPAN_IDS`` tokens), so that progress,
 the learning rate, checkpoints and Ctrl-C stay in Python between them. Each
-worker is a Python thread running the nogil kernel over its own contiguous part
-of the encoded corpus, as word2vec.c's threads each read their own part of the
-file. A worker reads its span from the ids file into its own buffer, so memory
-does not grow with the corpus.
+worker is a Python thread running the nogil kernel on the next span of the
+encoded corpus, taken from one shared cursor. (word2vec.c gives each thread a
+fixed part of the file instead; then a thread that runs slower, on a busy
+core, leaves the others waiting at the end of every epoch.) A worker reads its
+span from the ids file into its own buffer, so memory does not grow with the
+corpus.
 
 Between two spans a worker can be paused (for a checkpoint) or stopped (on
-SIGINT or SIGTERM). A span is the unit of work: every thread's position, random
-state and counters are saved at span boundaries, so a resumed run with one
-thread continues bit for bit as if it had never stopped.
+SIGINT or SIGTERM). A span is the unit of work: the cursor, every thread's
+random state and the counters are saved at span boundaries, so a resumed run
+with one thread continues bit for bit as if it had never stopped.
 """
 
 from __future__ import annotations
@@ -273,7 +275,7 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
         info = {"corpus": corpus, "fingerprint": ckpt.corpus_fingerprint(corpus_path),
                 "n_ids": n_ids, "n_words": n_words}
         threads = max(1, min(params.threads, n_ids // 1000 + 1))
-        state = TrainState.fresh(params, n_ids, threads)
+        state = TrainState.fresh(params, threads)
         run = _Run(model, state, scanned.ids_path, info, checkpoint, checkpoint_every, resume_command,
                    signals, progress)
         model.stats = run.train()
@@ -306,31 +308,51 @@ def _resume(corpus_path, checkpoint, checkpoint_every, resume_command, signals, 
 
 @dataclass
 class TrainState:
-    """Where every thread is: all a checkpoint needs to continue a run exactly."""
+    """Where the run is: all a checkpoint needs to continue it exactly."""
 
-    epoch: np.ndarray  # (threads,) int64: the epoch a thread is in (== epochs once it is done)
-    position: np.ndarray  # (threads,) int64: the next id it reads
-    rng: np.ndarray  # (threads,) uint64: its LCG state
-    words_done: np.ndarray  # (threads,) int64: words it has read, all epochs together
+    epoch: np.ndarray  # (1,) int64: the epoch of the next span handed out (== epochs once all are)
+    position: np.ndarray  # (1,) int64: the first id of the next span handed out
+    rng: np.ndarray  # (threads,) uint64: each thread's LCG state
+    words_done: np.ndarray  # (threads,) int64: words each thread has read, all epochs together
     stats: np.ndarray  # (epochs, threads, 3) float64: loss sum, predictions, words read
 
     @classmethod
-    def fresh(cls, params: TrainParams, n_ids: int, threads: int) -> "TrainState":
-        bounds = _bounds(n_ids, threads)
+    def fresh(cls, params: TrainParams, threads: int) -> "TrainState":
         # Well-mixed LCG seeds: small integers would make the first draws' high bits nearly zero.
         seeds = np.random.default_rng(params.seed).integers(0, 2**63, size=threads, dtype=np.uint64)
-        return cls(epoch=np.zeros(threads, dtype=np.int64), position=bounds[:-1].copy(), rng=seeds,
+        return cls(epoch=np.zeros(1, dtype=np.int64), position=np.zeros(1, dtype=np.int64), rng=seeds,
                    words_done=np.zeros(threads, dtype=np.int64),
                    stats=np.zeros((params.epochs, threads, 3), dtype=np.float64))
 
     @property
     def threads(self) -> int:
-        return self.epoch.shape[0]
+        return self.rng.shape[0]
+
+    @property
+    def finished(self) -> bool:
+        return int(self.epoch[0]) >= self.stats.shape[0]
 
 
-def _bounds(n_ids: int, threads: int) -> np.ndarray:
-    """One contiguous part of the corpus per thread, as word2vec.c splits its file."""
-    return np.linspace(0, n_ids, threads + 1).astype(np.int64)
+class _SpanCursor:
+    """Hands out the corpus span by span, epoch after epoch, to whichever worker asks first."""
+
+    def __init__(self, state: TrainState, n_ids: int):
+        self.state, self.n_ids = state, n_ids
+        self.lock = threading.Lock()
+
+    def take(self) -> tuple[int, int, int] | None:
+        """(epoch, begin, end) of the next span, or None when every epoch has been handed out."""
+        state = self.state
+        with self.lock:
+            if state.finished:
+                return None
+            epoch, begin = int(state.epoch[0]), int(state.position[0])
+            end = min(begin + SPAN_IDS, self.n_ids)
+            if end >= self.n_ids:
+                state.epoch[0], state.position[0] = epoch + 1, 0
+            else:
+                state.position[0] = end
+            return epoch, begin, end
 
 
 class _Gate:
@@ -390,7 +412,6 @@ class _Run:
         self.progress = progress
         self.elapsed_before = elapsed_before
         self.n_words = info["n_words"]
-        self.bounds = _bounds(info["n_ids"], state.threads)
 
     def train(self) -> dict:
         model, state, params, progress = self.model, self.state, self.model.params, self.progress
@@ -412,7 +433,7 @@ class _Run:
         total_words = params.epochs * self.n_words
         starting_alpha = float(params.starting_alpha)
         min_alpha = starting_alpha * params.min_alpha_ratio
-        bounds = self.bounds
+        cursor = _SpanCursor(state, self.info["n_ids"])
         gate = _Gate(threads)
         failures: list[BaseException] = []
         try:
@@ -424,9 +445,11 @@ class _Run:
             buffer = np.empty(SPAN_IDS, dtype=np.int32)
             rng_state = state.rng[t:t + 1]  # a view: the kernel carries the LCG in it
             try:
-                while state.epoch[t] < params.epochs and gate.proceed():
-                    epoch, begin = int(state.epoch[t]), int(state.position[t])
-                    end = min(begin + SPAN_IDS, int(bounds[t + 1]))
+                while gate.proceed():
+                    taken = cursor.take()
+                    if taken is None:
+                        break
+                    epoch, begin, end = taken
                     span = read_ids(ids_file.fileno(), begin, buffer[:end - begin])
                     before = int(state.words_done.sum())
                     epoch_stats = state.stats[epoch, t]
@@ -442,11 +465,6 @@ class _Run:
                             f"training diverged: the loss became {epoch_stats[0]} in epoch {epoch + 1} "
                             f"({100 * state.words_done.sum() / max(total_words, 1):.1f}% done); "
                             f"lower --alpha (it is {starting_alpha:g})")
-                    if end >= bounds[t + 1]:
-                        state.position[t] = bounds[t]
-                        state.epoch[t] = epoch + 1
-                    else:
-                        state.position[t] = end
             except BaseException as error:  # surfaced by the main thread
                 failures.append(error)
                 gate.stop()
@@ -463,7 +481,7 @@ class _Run:
             gate.stop()
         for thread in workers:
             thread.start()
-        epochs_reported = int(state.epoch.min())
+        epochs_reported = int(state.words_done.sum() // max(self.n_words, 1))
         try:
             try:
                 while any(thread.is_alive() for thread in workers):
@@ -498,7 +516,7 @@ class _Run:
             if isinstance(failures[0], TrainingDiverged) and self.writer is not None:
                 ckpt.remove(self.writer.directory)  # resuming would replay the same learning rates
             raise failures[0]
-        if (state.epoch < params.epochs).any():
+        if not state.finished:
             self._interrupted(elapsed, total_words)
         _report_epochs(state.stats, state.words_done, self.n_words, epochs_reported, progress, final=True)
         if not np.isfinite(model.vectors).all():
@@ -531,7 +549,7 @@ class _Run:
         signum = self.signals.received
         state = self.state
         done = 100 * state.words_done.sum() / max(total_words, 1)
-        where = f"at {done:.1f}% (epoch {int(state.epoch.min()) + 1}/{self.model.params.epochs})"
+        where = f"at {done:.1f}% (epoch {int(state.epoch[0]) + 1}/{self.model.params.epochs})"
         name = ckpt.signal_name(signum) if signum is not None else "a stop request"
         if self.writer is None:
             raise ckpt.TrainingInterrupted(f"interrupted by {name} {where}; nothing was written", signum or 2)
@@ -554,10 +572,9 @@ def _progress_text(done, done_before, total, elapsed, starting_alpha, min_alpha,
 
 
 def _report_epochs(stats, words_done, n_words, reported, progress, final=False) -> int:
-    """Print one line per finished epoch: an epoch is finished when every thread is past it."""
+    """Print one line per finished epoch: an epoch is finished when all its words have been read."""
     n_epochs = len(stats)
     finished = n_epochs if final else int(words_done.sum() // max(n_words, 1))
-    # The slowest thread decides; words per thread part are nearly equal.
     while reported < min(finished, n_epochs) and (final or stats[reported, :, 2].sum() >= n_words):
         s = stats[reported]
         progress.line(f"epoch {reported + 1}/{n_epochs}: loss {s[:, 0].sum() / max(s[:, 1].sum(), 1):.4f} "
