@@ -28,6 +28,7 @@ import numpy as np
 from w2v import checkpoint as ckpt
 from w2v.corpus import read_ids, remap_ids, scan_corpus
 from w2v.errors import CorpusError, ModelError, ParameterError, TrainingDiverged
+from w2v import kernels
 from w2v.kernels import sigmoid_tables, train_span
 from w2v.params import TrainParams
 from w2v.vocab import Vocab
@@ -83,15 +84,18 @@ class Progress:
 
 def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = None,
                 workdir: str | None = None, prune_at: int | None = None, progress: Progress | None = None,
-                init=None):
+                init=None, after_chunk=None):
     """Scan the corpus once: count words and write provisional ids.
 
     Returns (vocab, scanned corpus, final id of each provisional id, old row of each word
     or None): with ``init`` (a loaded model) the vocabulary is the model's, grown.
+    ``after_chunk()`` is called after each chunk of the corpus is read.
     """
     started = time.monotonic()
 
     def report(bytes_read):
+        if after_chunk is not None:
+            after_chunk()
         if progress:
             elapsed = time.monotonic() - started
             progress.update(f"reading {_name(corpus_path)}: {bytes_read / 1e6:,.0f} MB, "
@@ -202,6 +206,7 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
     """
     progress = Progress(stream, enabled=not quiet)
     wall_started = time.monotonic()
+    kernel_loader = _KernelLoader()
     owns_signals = signals is None
     signals = signals or ckpt.StopSignals()
     if owns_signals:
@@ -210,6 +215,7 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
         if resume:
             if checkpoint is None:
                 raise ParameterError("resuming needs the checkpoint directory")
+            kernel_loader.start()
             model = _resume(corpus_path, checkpoint, checkpoint_every, resume_command, signals, progress)
         else:
             if params is None:
@@ -224,7 +230,8 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
                 workdir = workdir or checkpoint
             try:
                 model = _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init,
-                                     checkpoint, checkpoint_every, resume_command, signals, progress)
+                                     checkpoint, checkpoint_every, resume_command, signals, progress,
+                                     kernel_loader.start)
             except BaseException:
                 if checkpoint is not None and not ckpt.has_checkpoint(checkpoint):
                     ckpt.remove(checkpoint)
@@ -232,12 +239,48 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
     finally:
         if owns_signals:
             signals.__exit__(None, None, None)
+        kernel_loader.join()
     model.stats["wall_seconds"] = time.monotonic() - wall_started
     return model
 
 
+class _KernelLoader:
+    """Loads the training kernel from Numba's cache (or compiles it, on a first run) in a thread.
+
+    Started once the scan's own kernels are loaded (they share Numba's compiler lock), it runs
+    while the corpus is read: loading takes about 0.3 s, compiling about 10 s, and either would
+    otherwise come after the scan. The call has the real call's argument types, so it loads the
+    one specialisation training uses.
+    """
+
+    def __init__(self):
+        self.thread = None
+
+    def start(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._load, daemon=True, name="w2v-kernel-load")
+            self.thread.start()
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    @staticmethod
+    def _load() -> None:
+        try:
+            sigmoid, loss = sigmoid_tables()
+            weights = np.zeros((2, 1), dtype=np.float32)
+            thresholds = np.zeros(2, dtype=np.uint32)
+            kernels.train_span(np.zeros(0, dtype=np.int32), 0, 0, weights, weights, weights, thresholds, thresholds,
+                               np.zeros(2, dtype=np.int32), np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.int32),
+                               np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1, False, False, False, 0.0, 0.0, 0, 1,
+                               1, np.zeros(1, dtype=np.uint64), np.zeros(3))
+        except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
+            pass
+
+
 def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init, checkpoint,
-                 checkpoint_every, resume_command, signals, progress) -> TrainedModel:
+                 checkpoint_every, resume_command, signals, progress, after_chunk=None) -> TrainedModel:
     if init is not None and read_vocab:
         raise ParameterError("--init and --read-vocab cannot be combined: --init uses the model's vocabulary")
     base = None
@@ -252,7 +295,7 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
             if weights is not None and not np.isfinite(weights).all():
                 raise ModelError(f"the model's {name} hold NaN or infinity (is the file corrupt?): {init!r}")
     vocab, scanned, final_id, old_row = build_vocab(corpus_path, params, read_vocab, workdir, prune_at,
-                                                    progress, init=base)
+                                                    progress, init=base, after_chunk=after_chunk)
     try:
         if save_vocab:
             vocab.save(save_vocab)

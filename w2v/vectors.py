@@ -417,5 +417,6 @@ def row_norms(vectors: np.ndarray, block: int = 65536) -> np.ndarray:
     out = np.empty(vectors.shape[0], dtype=np.float32)
     for start in range(0, vectors.shape[0], block):
         rows = np.asarray(vectors[start:start + block], dtype=np.float64)
-        out[start:start + block] = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+        with np.errstate(over="ignore"):  # a norm beyond float32's range is inf, not a warning on stderr
+            out[start:start + block] = np.sqrt(np.einsum("ij,ij->i", rows, rows))
     return out
