@@ -65,9 +65,10 @@ def test_run_measured_output_stdin_and_failure():
 
 
 def test_report_from_results():
-    runs = [{"tool": t, "mode": "sg", "words_per_s": w, "train_s": 10, "wall_s": 12, "peak_rss_mib": 100,
+    runs = [{"tool": t, "mode": "sg", "words_per_s": w, "train_s": 10, "wall_s": wall, "peak_rss_mib": 100,
              "analogy": a, "analogy_semantic": a, "analogy_syntactic": a, "ws353_spearman": 0.6,
-             "train_s_from": "x", "others_cpu": 0.1} for t, w, a in [("w2v", 2e6, 0.12), ("c", 5e5, 0.11)]]
+             "train_s_from": "x", "others_cpu": 0.1}
+            for t, w, a, wall in [("w2v", 2e6, 0.12, 12), ("c", 5e5, 0.11, 24)]]
     summary = run.summarise(runs)
     c = next(s for s in summary if s["tool"] == "c")
     assert c["w2v_speed_ratio"] == pytest.approx(4.0) and c["w2v_analogy_points"] == pytest.approx(1.0)
@@ -76,5 +77,6 @@ def test_report_from_results():
             "settings": {"dim": 100, "window": 5, "negative": 5, "sample": 1e-4, "min_count": 5, "epochs": 1,
                          "threads": 2, "alpha": {"sg": 0.025}, "repeats": 1}}
     text = run.markdown({"train": {"meta": meta, "runs": runs, "summary": summary}})
-    assert "| skip-gram | C word2vec | 500k | 10.0 | 100 MiB | 11.0 % |" in text and "4.00x" in text
+    assert "| skip-gram | C word2vec | 500k | 10.0 | 24.0 | 100 MiB | 11.0 % |" in text
+    assert "| 0.600 | 4.00x | 2.00x |" in text  # speed ratio, then end-to-end ratio
     assert "Other processes used 10–10 % of the machine's CPU time" in text
