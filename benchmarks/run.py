@@ -38,8 +38,11 @@ sys.path.insert(0, str(ROOT))
 from w2v.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
 
 TOOLS = ["w2v", "gensim-file", "gensim-iterable", "c"]
+# On request only: w2v with word2vec.c's one-at-a-time updates (--kernel classic), to compare kernels.
+EXTRA_TOOLS = ["w2v-classic"]
 TOOL_NAMES = {
     "w2v": "w2v",
+    "w2v-classic": "w2v --kernel classic",
     "gensim-file": "gensim corpus_file",
     "gensim-iterable": "gensim iterable",
     "c": "C word2vec",
@@ -341,7 +344,7 @@ class Setup:
 
     def unavailable(self, tool: str) -> str | None:
         """Why ``tool`` cannot run here, or None."""
-        if tool == "w2v":
+        if tool in ("w2v", "w2v-classic"):
             return self.w2v_available()
         if tool.startswith("gensim"):
             return None if self.gensim_version() else f"no gensim in {self.gensim_python} (see --gensim-python)"
@@ -361,13 +364,14 @@ def train_once(setup: Setup, tool: str, mode: str, vectors: Path) -> dict:
     common = dict(dim=a.dim, window=a.window, negative=a.negative, sample=a.sample,
                   min_count=a.min_count, epochs=a.epochs, threads=a.threads, alpha=alpha)
     record = {"tool": tool, "mode": mode, "settings": common}
-    if tool == "w2v":
+    if tool in ("w2v", "w2v-classic"):
         model = vectors.with_suffix(".w2v")
         cmd = setup.w2v_cmd + [
             "train", str(setup.corpus), "-o", str(model), "--skipgram" if sg else "--cbow",
             "--dim", str(a.dim), "--window", str(a.window), "--negative", str(a.negative),
             "--sample", str(a.sample), "--min-count", str(a.min_count), "--epochs", str(a.epochs),
             "--threads", str(a.threads), "--alpha", str(alpha),
+            "--kernel", "classic" if tool == "w2v-classic" else "batched",
         ]  # not --quiet: it also silences the summary line that gives the training time
         child = run_measured(cmd, env=setup.env, cwd=ROOT).check("w2v train")
         summary = parse_w2v_summary(child.stderr)
@@ -741,7 +745,7 @@ def plot(results: dict, path: Path) -> bool:
     for row, mode in enumerate(modes):
         ss = [s for s in summary if s["mode"] == mode]
         names = [TOOL_NAMES[s["tool"]] for s in ss]
-        colours = ["tab:red" if s["tool"] == "w2v" else "tab:gray" for s in ss]
+        colours = [{"w2v": "tab:red", "w2v-classic": "tab:orange"}.get(s["tool"], "tab:gray") for s in ss]
         ax = axes[row][0]
         ax.barh(names, [s["words_per_s"] / 1e6 for s in ss], color=colours,
                 xerr=[[(s["words_per_s"] - s["words_per_s_min"]) / 1e6 for s in ss],
@@ -772,7 +776,8 @@ def parse_args(argv=None):
     p.add_argument("--questions", default=str(data / "questions-words.txt"), help="analogy questions")
     p.add_argument("--pairs", default=str(data / "wordsim353.tsv"), help="word-pair similarity file")
     p.add_argument("--tools", default=",".join(TOOLS),
-                   help=f"comma-separated, from {','.join(TOOLS)} (default: all; unavailable ones are skipped)")
+                   help=f"comma-separated, from {','.join(TOOLS + EXTRA_TOOLS)} (default: {','.join(TOOLS)}; "
+                        f"unavailable ones are skipped)")
     p.add_argument("--modes", default="sg,cbow", help="sg, cbow or both (default: sg,cbow)")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -799,8 +804,8 @@ def parse_args(argv=None):
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     for t in args.tools:
-        if t not in TOOLS:
-            p.error(f"unknown tool {t!r}; choose from {', '.join(TOOLS)}")
+        if t not in TOOLS + EXTRA_TOOLS:
+            p.error(f"unknown tool {t!r}; choose from {', '.join(TOOLS + EXTRA_TOOLS)}")
     for m in args.modes:
         if m not in MODES:
             p.error(f"unknown mode {m!r}; choose from sg, cbow")

@@ -80,3 +80,10 @@ def test_report_from_results():
     assert "| skip-gram | C word2vec | 500k | 10.0 | 24.0 | 100 MiB | 11.0 % |" in text
     assert "| 0.600 | 4.00x | 2.00x |" in text  # speed ratio, then end-to-end ratio
     assert "Other processes used 10–10 % of the machine's CPU time" in text
+
+
+def test_the_classic_kernel_is_a_tool_on_request_only():
+    assert run.parse_args([]).tools == run.TOOLS
+    assert run.parse_args(["--tools", "w2v,w2v-classic"]).tools == ["w2v", "w2v-classic"]
+    with pytest.raises(SystemExit):
+        run.parse_args(["--tools", "w2v-fast"])
