@@ -40,7 +40,9 @@ def negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, 
     Batched: every target scored against the rows as they were, then all updates at once.
     Returns (input error, new state)."""
     if batched:
-        return batched_negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, alias)
+        errors, state = batched_negative_sampling(hidden[None, :], word, syn1neg, negative, alpha, state,
+                                                  threshold, alias)
+        return errors[0], state
     neu1e = np.zeros_like(hidden)
     for d in range(negative + 1):
         if d == 0:
@@ -58,7 +60,9 @@ def negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, 
     return neu1e, state
 
 
-def batched_negative_sampling(hidden, word, syn1neg, negative, alpha, state, threshold, alias):
+def batched_negative_sampling(inputs, word, syn1neg, negative, alpha, state, threshold, alias):
+    """The input rows against one shared set of targets, every score from the rows as they were.
+    Returns (input errors, one row per input, new state)."""
     targets = [word]
     for _ in range(negative):
         state = lcg(state)
@@ -68,8 +72,8 @@ def batched_negative_sampling(hidden, word, syn1neg, negative, alpha, state, thr
     outputs = syn1neg[targets].copy()
     labels = np.zeros(len(targets))
     labels[0] = 1.0
-    gradients = (labels - np.vectorize(table_sigmoid)(outputs @ hidden)) * alpha
-    np.add.at(syn1neg, targets, np.outer(gradients, hidden))
+    gradients = (labels[None, :] - np.vectorize(table_sigmoid)(inputs @ outputs.T)) * alpha
+    np.add.at(syn1neg, targets, gradients.T @ inputs)
     return gradients @ outputs, state
 
 
@@ -88,20 +92,9 @@ def hierarchical_softmax(hidden, word, syn1, alpha, codes, points, offsets):
 
 def batched_skipgram(contexts, word, syn0, syn1neg, negative, alpha, state, threshold, alias):
     """HogBatch: the window's context rows against one shared set of targets, as matrix products."""
-    targets = [word]
-    for _ in range(negative):
-        state = lcg(state)
-        target = draw_noise(state, threshold, alias)
-        if target != word:
-            targets.append(target)
-    inputs = syn0[contexts].copy()
-    outputs = syn1neg[targets].copy()
-    labels = np.zeros(len(targets))
-    labels[0] = 1.0
-    scores = inputs @ outputs.T
-    gradients = (labels[None, :] - np.vectorize(table_sigmoid)(scores)) * alpha
-    np.add.at(syn1neg, targets, gradients.T @ inputs)
-    np.add.at(syn0, contexts, gradients @ outputs)
+    errors, state = batched_negative_sampling(syn0[contexts].copy(), word, syn1neg, negative, alpha, state,
+                                              threshold, alias)
+    np.add.at(syn0, contexts, errors)
     return state
 
 

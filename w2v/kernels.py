@@ -69,6 +69,23 @@ def draw_noise_word(state, noise_threshold, noise_alias):
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def draw_targets(word, negative, state, noise_threshold, noise_alias, targets):
+    """targets[0] = word, then up to ``negative`` noise words (a draw of the word itself is dropped).
+
+    Returns (rng state, number of targets).
+    """
+    targets[0] = word
+    n_targets = 1
+    for _ in range(negative):
+        state = lcg_next(state)
+        target = draw_noise_word(state, noise_threshold, noise_alias)
+        if target != word:
+            targets[n_targets] = target
+            n_targets += 1
+    return state, n_targets
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def predict(f, positive, sigmoid_table, loss_table):
     """For score f and a positive or negative label: (label - sigmoid(f), -log P(label | f)).
 
@@ -149,14 +166,7 @@ def batched_negative_sampling(hidden, h, word, syn1neg, neu1e, negative, alpha, 
     """
     dim = hidden.shape[1]
     loss = F0  # float32 per window; the sentence sums in float64
-    targets[0] = word
-    n_targets = 1
-    for _ in range(negative):
-        state = lcg_next(state)
-        target = draw_noise_word(state, noise_threshold, noise_alias)
-        if target != word:
-            targets[n_targets] = target
-            n_targets += 1
+    state, n_targets = draw_targets(word, negative, state, noise_threshold, noise_alias, targets)
     for o in range(n_targets):
         f = dot(hidden, h, syn1neg, targets[o], dim)
         g, term = predict(f, o == 0, sigmoid_table, loss_table)
@@ -202,14 +212,7 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
     """
     dim = syn0.shape[1]
     loss = F0  # float32 per window; the sentence sums in float64
-    targets[0] = word
-    n_targets = 1
-    for _ in range(negative):
-        state = lcg_next(state)
-        target = draw_noise_word(state, noise_threshold, noise_alias)
-        if target != word:
-            targets[n_targets] = target
-            n_targets += 1
+    state, n_targets = draw_targets(word, negative, state, noise_threshold, noise_alias, targets)
 
     for r in range(n_context):
         for o in range(n_targets):
