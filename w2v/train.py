@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from w2v import checkpoint as ckpt
+from w2v import kernels
 from w2v.corpus import read_ids, remap_ids, scan_corpus
 from w2v.errors import CorpusError, ModelError, ParameterError, TrainingDiverged
-from w2v import kernels
 from w2v.kernels import sigmoid_tables, train_span
 from w2v.params import TrainParams
 from w2v.vocab import Vocab
@@ -271,6 +271,8 @@ class _KernelLoader:
             sigmoid, loss = sigmoid_tables()
             weights = np.zeros((2, 1), dtype=np.float32)
             thresholds = np.zeros(2, dtype=np.uint32)
+            # kernels.train_span, not this module's name: that one is the training call, which
+            # tests may wrap to count spans.
             kernels.train_span(np.zeros(0, dtype=np.int32), 0, 0, weights, weights, weights, thresholds, thresholds,
                                np.zeros(2, dtype=np.int32), np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.int32),
                                np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1, False, False, False, 0.0, 0.0, 0, 1,
