@@ -1,0 +1,125 @@
+"""Character n-grams of a word and their bucket ids, exactly as fastText computes them.
+
+fastText (``Dictionary::computeSubwords``) wraps the word as ``<word>``, walks its UTF-8 bytes
+one code point at a time, and takes every run of ``minn``..``maxn`` code points, except the
+single-character n-grams ``<`` and ``>``. Each n-gram is hashed with 32-bit FNV-1a over its UTF-8
+bytes, where each byte is first sign-extended (fastText hashes ``int8_t`` values, so bytes >= 0x80
+xor in 0xFFFFFF80 | byte), and taken modulo ``bucket``. Duplicates are kept: an n-gram that occurs
+twice in a word counts twice in its average, as in fastText and gensim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+FNV_OFFSET = 2166136261
+FNV_PRIME = 16777619
+BOW, EOW = "<", ">"
+
+
+@dataclass(frozen=True)
+class SubwordSpec:
+    """Which n-grams a word has: lengths ``minn``..``maxn`` code points, hashed into ``bucket`` rows."""
+
+    minn: int = 3
+    maxn: int = 6
+    bucket: int = 2_000_000
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "SubwordSpec":
+        return cls(**{name: values[name] for name in cls.__dataclass_fields__ if name in values})
+
+
+def fnv1a_32(data: bytes) -> int:
+    """fastText's ``Dictionary::hash``: FNV-1a over sign-extended bytes, as an unsigned 32-bit int."""
+    h = FNV_OFFSET
+    for byte in data:
+        h ^= byte | 0xFFFFFF00 if byte & 0x80 else byte
+        h = (h * FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+def word_ngrams(word: str, minn: int, maxn: int) -> list[str]:
+    """The n-grams of ``word`` in fastText's order (by start position, then length)."""
+    chars = BOW + word + EOW
+    last = len(chars)
+    grams = []
+    for i in range(last):
+        for n in range(1, maxn + 1):
+            j = i + n
+            if j > last:
+                break
+            if n >= minn and not (n == 1 and (i == 0 or j == last)):
+                grams.append(chars[i:j])
+    return grams
+
+
+def ngram_buckets(word: str, spec: SubwordSpec) -> list[int]:
+    """Bucket ids of ``word``'s n-grams (fastText's ``hash(ngram) % bucket``), in fastText's order."""
+    return [fnv1a_32(gram.encode("utf-8")) % spec.bucket for gram in word_ngrams(word, spec.minn, spec.maxn)]
+
+
+def ngram_hashes_batch(words, minn: int, maxn: int) -> tuple[np.ndarray, np.ndarray]:
+    """The FNV-1a hashes of every n-gram of every word, vectorised over all n-grams at once.
+
+    Returns ``(offsets, hashes)``: int64 (len(words) + 1,) and uint32 (total n-grams,); word i's
+    hashes are ``hashes[offsets[i]:offsets[i + 1]]``, in fastText's order. Take them modulo the
+    bucket count for bucket ids. NumPy only: a 100,000-word vocabulary takes well under a second.
+    """
+    words = list(words)
+    encoded = [(BOW + w + EOW).encode("utf-8") for w in words]
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
+    word_start = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=word_start[1:])
+    # Code-point starts: bytes that are not UTF-8 continuation bytes (10xxxxxx).
+    is_start = (data & 0xC0) != 0x80
+    char_pos = np.flatnonzero(is_start)  # byte offset of every code point, all words together
+    word_of_char = np.searchsorted(word_start, char_pos, side="right") - 1
+    chars_per_word = np.bincount(word_of_char, minlength=len(encoded)).astype(np.int64)
+    first_char = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(chars_per_word, out=first_char[1:])
+    # A sentinel code point past the end, so that "the byte end of the n-gram" is char_pos[k + n].
+    char_end = np.append(char_pos, data.shape[0])
+
+    starts, ends, owners, order_keys = [], [], [], []
+    index_in_word = np.arange(char_pos.shape[0], dtype=np.int64) - first_char[word_of_char]
+    for n in range(max(minn, 1), maxn + 1):
+        fits = index_in_word + n <= chars_per_word[word_of_char]
+        k = np.flatnonzero(fits)
+        if n == 1:  # not "<" nor ">"
+            k = k[(index_in_word[k] != 0) & (index_in_word[k] != chars_per_word[word_of_char[k]] - 1)]
+        starts.append(char_pos[k])
+        ends.append(char_end[k + n])
+        owners.append(word_of_char[k])
+        order_keys.append(k * (maxn + 1) + n)  # fastText's order: start position, then length
+    if starts:
+        start = np.concatenate(starts)
+        end = np.concatenate(ends)
+        owner = np.concatenate(owners)
+        order = np.argsort(np.concatenate(order_keys), kind="stable")
+        start, end, owner = start[order], end[order], owner[order]
+    else:
+        start = end = owner = np.zeros(0, dtype=np.int64)
+
+    hashes = np.full(start.shape[0], FNV_OFFSET, dtype=np.uint32)
+    signed = data.astype(np.int8).astype(np.int32).view(np.uint32)  # fastText's sign extension
+    prime = np.uint32(FNV_PRIME)
+    length = end - start
+    active = np.arange(start.shape[0])
+    step = 0
+    while active.shape[0]:
+        active = active[length[active] > step]
+        if not active.shape[0]:
+            break
+        hashes[active] = (hashes[active] ^ signed[start[active] + step]) * prime
+        step += 1
+    counts = np.bincount(owner, minlength=len(encoded)).astype(np.int64)
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets, hashes
