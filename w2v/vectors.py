@@ -111,9 +111,11 @@ class Vectors:
     ``words`` is a list of str, or a :class:`WordTable`; ``vectors`` a (V, d) float32
     array (a read-only memory map is fine and is never copied); ``counts`` and
     ``norms`` optional (V,) arrays. Norms are computed on first use when not given.
+    ``subwords``, a :class:`w2v.subwords.SubwordTable` of a subword model, composes vectors for
+    words outside the vocabulary (None for whole-token models).
     """
 
-    def __init__(self, words, vectors, counts=None, norms=None):
+    def __init__(self, words, vectors, counts=None, norms=None, subwords=None):
         vectors = np.asarray(vectors)
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be a 2-D array, got shape {vectors.shape}")
@@ -131,9 +133,12 @@ class Vectors:
             norms = np.asarray(norms, dtype=np.float32)
             if norms.shape != (len(words),):
                 raise ValueError(f"norms must have shape ({len(words)},), got {norms.shape}")
+        if subwords is not None and subwords.dim != vectors.shape[1]:
+            raise ValueError(f"n-gram vectors have {subwords.dim} dimensions, word vectors {vectors.shape[1]}")
         self._words = words
         self.vectors = vectors
         self.counts = counts
+        self.subwords = subwords
         self._norms = norms
         self._unit = None
         self._index = None
