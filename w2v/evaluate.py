@@ -427,7 +427,8 @@ def spearman(x, y) -> float | None:
 def _parse_pairs(lines, name, score_column):
     """Yield (line number, word1, word2, score) from a word-pair similarity file.
 
-    Tab-separated when a line has tabs, else whitespace-separated; ``#`` starts a
+    Tab-separated when a line has tabs, comma-separated when it has no tabs nor spaces but
+    commas (CSV files such as the Korean WS353's), else whitespace-separated; ``#`` starts a
     comment line; a first line whose score is not a number is a header.  With
     ``score_column`` None the score is the third field, or the ``SimLex999`` column
     when the header names one (SimLex-999.txt's layout).
@@ -435,10 +436,15 @@ def _parse_pairs(lines, name, score_column):
     column = 2 if score_column is None else score_column
     first = True
     for line_no, raw in enumerate(lines, 1):
-        line = raw.strip()
+        line = raw.strip().lstrip("\ufeff")
         if not line or line.startswith("#"):
             continue
-        fields = line.split("\t") if "\t" in line else line.split()
+        if "\t" in line:
+            fields = line.split("\t")
+        elif "," in line and len(line.split()) == 1:
+            fields = line.split(",")
+        else:
+            fields = line.split()
         fields = [f.strip() for f in fields]
         if first:
             first = False
