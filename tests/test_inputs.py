@@ -283,6 +283,8 @@ def test_real_korean_reviews_in_cp949(tmp_path):
     with gzip.open(SHARED / "nsmc_reviews.txt.gz", "rb") as f:
         text = f.read(3 << 20).decode("utf-8", "ignore")
     text = text[: text.rindex("\n") + 1]
+    (tmp_path / "utf8.txt").write_bytes(text.encode())
+    assert vocab_of(tmp_path / "utf8.txt") == expected_vocab(text)  # real Korean in UTF-8 is never refused
     (tmp_path / "nsmc.txt").write_bytes(text.encode("cp949", "replace"))
     assert "looks like CP949 / EUC-KR (Korean)" in one_error_line(run("vocab", tmp_path / "nsmc.txt"))
     expected = text.encode("cp949", "replace").decode("cp949")
@@ -413,3 +415,49 @@ def test_eval_files_may_be_compressed(tmp_path):
     want = run("eval", "similarity", plain, "-m", tmp_path / "m.w2v", "--json")
     assert got.exit_code == 0, got.output
     assert got.stdout.replace("pairs.gz", "pairs.tsv") == want.stdout
+
+
+def test_a_compressed_corpus_in_another_encoding_resumes_to_the_same_model(tmp_path, monkeypatch):
+    from tests.planted import planted_corpus
+    from tests.test_resilience import interrupt_after_spans, resume_args
+
+    planted_corpus(tmp_path / "plain.txt", sentences=10_000)  # two spans an epoch
+    text = (tmp_path / "plain.txt").read_text() + KOREAN
+    corpus = tmp_path / "corpus.gz"
+    corpus.write_bytes(gzip.compress(text.encode("cp949")))
+    flags = ["--encoding", "cp949", "--threads", "1", "--epochs", "3", "--dim", "8", "--min-count", "1", "-q"]
+    assert run("train", corpus, "-o", tmp_path / "full.w2v", *flags).exit_code == 0
+    interrupt_after_spans(monkeypatch, 3)
+    out = tmp_path / "m.w2v"
+    interrupted = run("train", corpus, "-o", out, *flags)
+    assert interrupted.exit_code == 130, interrupted.output
+    monkeypatch.undo()
+    args, _ = resume_args(interrupted.stderr)  # the ids are in the checkpoint: no --encoding needed
+    assert "--encoding" not in args
+    assert run(*args).exit_code == 0
+    assert out.read_bytes() == (tmp_path / "full.w2v").read_bytes()
+    assert "영화" in load_model(out).words
+
+
+def test_word2vec_and_phrases_read_compressed_and_encoded_input(tmp_path):
+    (tmp_path / "c.xz").write_bytes(lzma.compress(KOREAN.encode("cp949")))
+    result = run("word2vec", "-train", tmp_path / "c.xz", "-encoding", "cp949", "-save-vocab", tmp_path / "v.txt",
+                 "-min-count", "1", "-debug", "0")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "v.txt").read_text().splitlines()[1:] == expected_vocab(KOREAN).splitlines()
+    result = run("phrases", tmp_path / "c.xz", tmp_path / "p.txt", "--encoding", "cp949", "-threshold", "1", "-q")
+    assert result.exit_code == 0, result.output
+    joined = (tmp_path / "p.txt").read_text(encoding="utf-8")
+    assert "이_영화" in joined and joined.replace("_", " ") == KOREAN
+    assert "is not UTF-8" in one_error_line(run("phrases", tmp_path / "c.xz", tmp_path / "p2.txt", "-q"))
+    assert not (tmp_path / "p2.txt").exists()
+
+
+def test_a_few_stray_latin1_bytes_in_a_big_utf8_file_are_not_a_reason_to_refuse(tmp_path):
+    # 20 stray bytes in 1 MB: fewer than one per INVALID_PER_BYTES, so they are replaced, not refused
+    data = bytearray(repeated(SAMPLES["english"], 1 << 20).encode())
+    for at in range(0, len(data), len(data) // 20)[:20]:
+        data[at] = 0xE9  # Latin-1 é
+    (tmp_path / "c.txt").write_bytes(bytes(data))
+    with scan_corpus(tmp_path / "c.txt") as scanned:
+        assert scanned.replaced == 20
