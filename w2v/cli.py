@@ -49,6 +49,13 @@ def model_option(function):
              f"(default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}).")(function)
 
 
+def encoding_option(function):
+    return click.option("--encoding", metavar="NAME", default=None,
+                        help="The text's encoding, any Python codec: cp949, euc-kr, cp1252, shift_jis... "
+                             "[default: UTF-8; a byte-order mark is honoured; gzip, bzip2, xz, zstd and "
+                             "one-file zip input is decompressed].")(function)
+
+
 def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON Lines instead of tab-separated text.")(function)
 
@@ -163,10 +170,11 @@ def make_params(**values):
               help="Continue the interrupted run saved in MODEL.ckpt/ (with its options) to the model an "
                    "uninterrupted run would have written.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@encoding_option
 @click.pass_context
 def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, checkpoint_every, resume, quiet,
-          **training):
-    """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin).
+          encoding, **training):
+    """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin; may be compressed).
 
     Tokens are separated by whitespace; each line is a sentence. Defaults are
     word2vec.c's (CBOW, 100 dimensions, window 5, 5 noise words, 5 epochs).
@@ -178,7 +186,8 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     \b
     Example:
       w2v train text8 --skipgram --sample 1e-4 -o text8.w2v
-      zcat corpus.txt.gz | w2v train - -o corpus.w2v
+      w2v train corpus.txt.gz -o corpus.w2v         # gzip, bzip2, xz, zip: read as is
+      w2v train reviews-cp949.txt --encoding cp949
       w2v train text8 -o text8.w2v --resume        # after Ctrl-C
       w2v train more.txt --init text8.w2v -o more.w2v
     """
@@ -216,7 +225,8 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     with ckpt.StopSignals() as signals:
         model = train_model(corpus, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
                             prune_at=prune_at, init=init, checkpoint=checkpoint, checkpoint_every=every,
-                            resume=resume, resume_command=resume_command, signals=signals, quiet=quiet)
+                            resume=resume, resume_command=resume_command, signals=signals, quiet=quiet,
+                            encoding=encoding)
         params = model.params
         stats = model.stats
         # Nothing that varies between identical runs (times, dates) goes into the file.
@@ -293,7 +303,8 @@ def _check_writable(path: str) -> None:
 @click.option("--max-vocab", type=int, default=None, help="Keep at most this many of the most frequent words.")
 @click.option("--prune-at", type=int, default=21_000_000, show_default=True,
               help="While counting, drop the rarest words whenever more distinct words than this are held.")
-def vocab(corpus, output, min_count, max_vocab, prune_at):
+@encoding_option
+def vocab(corpus, output, min_count, max_vocab, prune_at, encoding):
     """Count the words of CORPUS and write word2vec's vocabulary format.
 
     One 'word count' line per word, most frequent first (word2vec.c's -save-vocab;
@@ -310,7 +321,7 @@ def vocab(corpus, output, min_count, max_vocab, prune_at):
 
     TrainParams(min_count=min_count, max_vocab=max_vocab).validate()
     _check_prune_at(prune_at)
-    with scan_corpus(corpus, max_vocab_size=prune_at) as scanned:
+    with scan_corpus(corpus, max_vocab_size=prune_at, encoding=encoding) as scanned:
         if scanned.n_tokens == 0:
             raise CorpusError(f"corpus is empty: {'standard input' if corpus == '-' else repr(corpus)}")
         vocabulary, _ = Vocab.from_counts(scanned.words, scanned.counts, min_count, max_vocab)
@@ -490,8 +501,9 @@ def evaluate():
               help="Only the N most frequent words are candidates; questions using others are skipped.")
 @click.option("--cosmul", is_flag=True, help="3CosMul instead of 3CosAdd.")
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@encoding_option
 @json_option
-def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, as_json):
+def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, encoding, as_json):
     """Analogy accuracy on a questions-words.txt file (- for stdin).
 
     Reports each section, semantic / syntactic / total accuracy and the share of
@@ -507,7 +519,7 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
     source = _evaluation_source(questions, "questions-words.txt")
     vectors = load_query_vectors(model_path)
     result = evaluate_analogies(list(vectors.words), vectors.vectors, source, restrict_vocab=restrict_vocab,
-                                case_insensitive=not case_sensitive, cosmul=cosmul)
+                                case_insensitive=not case_sensitive, cosmul=cosmul, encoding=encoding)
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
 
 
@@ -515,8 +527,9 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
 @click.argument("pairs", metavar="FILE")
 @model_option
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@encoding_option
 @json_option
-def eval_similarity(pairs, model_path, case_sensitive, as_json):
+def eval_similarity(pairs, model_path, case_sensitive, encoding, as_json):
     """Spearman and Pearson correlation with human word-pair scores (- for stdin).
 
     FILE holds 'word1<TAB>word2<TAB>score' lines (wordsim353, SimLex-999...).
@@ -529,13 +542,12 @@ def eval_similarity(pairs, model_path, case_sensitive, as_json):
 
     source = _evaluation_source(pairs, "wordsim353.tsv")
     vectors = load_query_vectors(model_path)
-    result = evaluate_word_pairs(list(vectors.words), vectors.vectors, source, case_insensitive=not case_sensitive)
+    result = evaluate_word_pairs(list(vectors.words), vectors.vectors, source, case_insensitive=not case_sensitive,
+                                 encoding=encoding)
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
 
 
 def _evaluation_source(path: str | None, default_name: str):
-    if path == "-":
-        return list(read_stdin_lines())
     if path is None:
         path = os.path.join("corpora", "data", default_name)
     return path

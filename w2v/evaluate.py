@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import CorpusError, ModelError, ParameterError
+from .sources import open_source
 
 __all__ = [
     "AnalogyResult",
@@ -210,17 +211,15 @@ class PairsResult:
 # shared helpers
 
 
-def _read_lines(path_or_lines, what: str):
-    """Return (name, list of lines) from a path or an iterable of str/bytes lines."""
+def _read_lines(path_or_lines, what: str, encoding: str | None = None):
+    """Return (name, list of lines) from a path ("-": stdin) or an iterable of str/bytes lines."""
     if isinstance(path_or_lines, (str, os.PathLike)):
         name = os.fspath(path_or_lines)
         try:
-            with open(name, encoding="utf-8") as f:
-                return name, f.read().splitlines()
-        except FileNotFoundError:
-            raise CorpusError(f"{what} file not found: {name!r}") from None
-        except IsADirectoryError:
-            raise CorpusError(f"{what} file is a directory: {name!r}") from None
+            with open_source(name, encoding=encoding, what=f"{what} file") as opened:
+                data = opened.stream.read()
+            # stdin is read as queries are (bad bytes become U+FFFD); a file must be UTF-8 (or --encoding)
+            return name, data.decode("utf-8", "replace" if name == "-" else "strict").splitlines()
         except UnicodeDecodeError as e:
             raise CorpusError(f"{what} file is not UTF-8 text: {name!r} ({e.reason})") from None
         except OSError as e:
@@ -333,6 +332,7 @@ def evaluate_analogies(
     case_insensitive: bool = True,
     cosmul: bool = False,
     batch: int | None = None,
+    encoding: str | None = None,
 ) -> AnalogyResult:
     """Accuracy on an analogy test set in word2vec's questions-words.txt format.
 
@@ -340,9 +340,10 @@ def evaluate_analogies(
     array; ``questions_path_or_lines``: a path, or an iterable of lines.  Only the
     ``restrict_vocab`` first words are candidates (None: all).  ``batch`` questions are
     scored per matrix product (default: as many as fit in about 128 MB of scores).
+    A path may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
-    name, lines = _read_lines(questions_path_or_lines, "analogy")
+    name, lines = _read_lines(questions_path_or_lines, "analogy", encoding)
     index, canon = _vocab_index(words, n, case_insensitive)
     sections, questions = _parse_analogies(lines, name, index, case_insensitive)
     if batch is None:
@@ -475,14 +476,16 @@ def evaluate_word_pairs(
     restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     score_column: int | None = None,
+    encoding: str | None = None,
 ) -> PairsResult:
     """Correlation of cosine similarity with human judgements (WordSim-353, SimLex-999 ...).
 
     Pairs with a word outside the ``restrict_vocab`` first words are skipped and
-    counted in ``oov``; the correlations use the remaining pairs.
+    counted in ``oov``; the correlations use the remaining pairs. A path may be
+    compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
-    name, lines = _read_lines(pairs_path_or_lines, "word-pair")
+    name, lines = _read_lines(pairs_path_or_lines, "word-pair", encoding)
     index, _ = _vocab_index(words, n, case_insensitive)
     gold, left, right, oov_pairs = [], [], [], []
     pairs = 0

@@ -28,6 +28,7 @@ import numpy as np
 from w2v import checkpoint as ckpt
 from w2v import kernels
 from w2v.corpus import read_ids, remap_ids, scan_corpus
+from w2v.sources import input_size, vocabulary_warning
 from w2v.errors import CorpusError, ModelError, ParameterError, TrainingDiverged
 from w2v.kernels import sigmoid_tables, train_span
 from w2v.params import TrainParams
@@ -81,27 +82,37 @@ class Progress:
         self.stream.write(text + "\n")
         self.stream.flush()
 
+    def warn(self, text: str) -> None:
+        """A warning, written even when progress is off."""
+        enabled, self.enabled = self.enabled, True
+        self.line("warning: " + text)
+        self.enabled = enabled
+
 
 def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = None,
                 workdir: str | None = None, prune_at: int | None = None, progress: Progress | None = None,
-                init=None, after_chunk=None):
+                init=None, after_chunk=None, encoding: str | None = None):
     """Scan the corpus once: count words and write provisional ids.
 
     Returns (vocab, scanned corpus, final id of each provisional id, old row of each word
     or None): with ``init`` (a loaded model) the vocabulary is the model's, grown.
     ``after_chunk()`` is called after each chunk of the corpus is read.
+    ``encoding``: the corpus's text encoding (None: UTF-8, see ``w2v.sources``).
     """
     started = time.monotonic()
+    size = input_size(corpus_path)
 
     def report(bytes_read):
         if after_chunk is not None:
             after_chunk()
         if progress:
             elapsed = time.monotonic() - started
-            progress.update(f"reading {_name(corpus_path)}: {bytes_read / 1e6:,.0f} MB, "
+            of = f" of {size / 1e6:,.0f} MB ({100 * bytes_read / size:.0f}%)" if size else " MB"
+            progress.update(f"reading {_name(corpus_path)}: {bytes_read / 1e6:,.0f}{of}, "
                             f"{bytes_read / 1e6 / max(elapsed, 1e-9):,.0f} MB/s")
 
-    scanned = scan_corpus(corpus_path, workdir=workdir, max_vocab_size=prune_at, progress=report)
+    scanned = scan_corpus(corpus_path, workdir=workdir, max_vocab_size=prune_at, progress=report,
+                          encoding=encoding)
     old_row = None
     try:
         if scanned.n_tokens == 0:
@@ -123,9 +134,15 @@ def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = 
         raise
     if progress:
         grown = "" if old_row is None else f", {int((old_row < 0).sum()):,} of them new"
-        progress.line(f"read {scanned.n_tokens:,} words, {len(scanned.words):,} distinct, in "
+        found = f" ({scanned.found})" if scanned.found else ""
+        replaced = f"; {scanned.replaced:,} invalid byte sequences replaced" if scanned.replaced else ""
+        progress.line(f"read {scanned.n_tokens:,} words{found}, {len(scanned.words):,} distinct, in "
                       f"{time.monotonic() - started:.1f} s; vocabulary: {len(vocab):,} words "
-                      f"(min count {params.min_count}){grown}")
+                      f"(min count {params.min_count}){grown}{replaced}")
+        warning = vocabulary_warning(scanned.n_bytes, int((scanned.counts >= params.min_count).sum()),
+                                     params.min_count)
+        if warning:
+            progress.warn(warning)
     return vocab, scanned, final_id, old_row
 
 
@@ -195,8 +212,11 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
           save_vocab: str | None = None, workdir: str | None = None, prune_at: int | None = None,
           init: str | None = None, checkpoint: str | None = None, checkpoint_every: float | None = None,
           resume: bool = False, resume_command: str | None = None, signals: ckpt.StopSignals | None = None,
-          quiet: bool = False, stream=None) -> TrainedModel:
+          quiet: bool = False, stream=None, encoding: str | None = None) -> TrainedModel:
     """Train on ``corpus_path`` (a path or "-" for stdin) and return the trained model.
+
+    ``encoding``: the corpus's text encoding (None: UTF-8; compressed files and
+    byte-order marks are handled either way, see ``w2v.sources``).
 
     ``init``: a native model to continue (its vocabulary grows with the new words).
     ``checkpoint``: a directory for checkpoints (see ``w2v.checkpoint``), written every
@@ -231,7 +251,7 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
             try:
                 model = _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init,
                                      checkpoint, checkpoint_every, resume_command, signals, progress,
-                                     kernel_loader.start)
+                                     kernel_loader.start, encoding)
             except BaseException:
                 if checkpoint is not None and not ckpt.has_checkpoint(checkpoint):
                     ckpt.remove(checkpoint)
@@ -282,7 +302,8 @@ class _KernelLoader:
 
 
 def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init, checkpoint,
-                 checkpoint_every, resume_command, signals, progress, after_chunk=None) -> TrainedModel:
+                 checkpoint_every, resume_command, signals, progress, after_chunk=None,
+                 encoding=None) -> TrainedModel:
     if init is not None and read_vocab:
         raise ParameterError("--init and --read-vocab cannot be combined: --init uses the model's vocabulary")
     base = None
@@ -297,7 +318,8 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
             if weights is not None and not np.isfinite(weights).all():
                 raise ModelError(f"the model's {name} hold NaN or infinity (is the file corrupt?): {init!r}")
     vocab, scanned, final_id, old_row = build_vocab(corpus_path, params, read_vocab, workdir, prune_at,
-                                                    progress, init=base, after_chunk=after_chunk)
+                                                    progress, init=base, after_chunk=after_chunk,
+                                                    encoding=encoding)
     try:
         if save_vocab:
             vocab.save(save_vocab)
