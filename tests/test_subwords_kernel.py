@@ -15,7 +15,8 @@ def reference_sentence(sentence, syn0, offsets, rows, syn1neg, syn1, window, neg
     """fastText's skip-gram and CBOW over averaged input rows, with the kernels' random stream.
 
     Batched: the centre's vector is composed once per centre word and the window's summed
-    error lands once; every noise target of one prediction is scored before any is updated.
+    error lands once; a skip-gram window shares one set of noise words (each counted once per
+    context word), a CBOW prediction scores every target before any is updated.
     """
     def rows_of(word):
         return list(rows[offsets[word]:offsets[word + 1]])
@@ -46,9 +47,26 @@ def reference_sentence(sentence, syn0, offsets, rows, syn1neg, syn1, window, neg
         if batched:
             hidden = syn0[inputs].mean(axis=0)
             total = np.zeros_like(hidden)
-            for j in span:
-                neu1e, state = predict(hidden, sentence[j], state)
-                total += neu1e
+            if negative:
+                contexts = [sentence[j] for j in span]
+                noise = []
+                for _ in range(negative):
+                    state = reference.lcg(state)
+                    drawn = reference.draw_noise(state, threshold, alias)
+                    if drawn not in contexts:
+                        noise.append(drawn)
+                targets = contexts + noise
+                labels = np.array([1.0] * len(contexts) + [0.0] * len(noise))
+                weight = np.array([1.0] * len(contexts) + [float(len(contexts))] * len(noise))
+                outputs = syn1neg[targets].copy()
+                scores = np.array([reference.table_sigmoid(f) for f in outputs @ hidden])
+                gradients = (labels - scores) * weight * alpha
+                total += gradients @ outputs
+                np.add.at(syn1neg, targets, gradients[:, None] * hidden[None, :])
+            if hs:
+                for j in span:
+                    total += reference.hierarchical_softmax(hidden, sentence[j], syn1, alpha, codes, points,
+                                                            code_offsets)
             np.add.at(syn0, inputs, total)
         else:
             for j in span:

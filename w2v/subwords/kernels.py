@@ -11,10 +11,14 @@ predicts each context word from it; CBOW averages every row of every context wor
 the centre. The input error is added whole to every input row (fastText divides it by the
 number of rows only for supervised models), as word2vec.c's CBOW adds it to every context row.
 
-The batched update (the default) composes the centre's vector once per centre word, scores
-every context word's targets against it, and adds the window's summed error to the centre's
-rows once: one read and one write of ~10 rows per centre word instead of per (centre, context)
-pair. The classic update recomposes and updates after every pair, exactly fastText's order.
+The batched update (the default) composes the centre's vector once per centre word and adds
+the window's summed error to the centre's rows once: one read and one write of ~10 rows per
+centre word instead of per (centre, context) pair. Its skip-gram also shares one set of noise
+words across the window (as pWord2Vec's HogBatch does for whole tokens): the context words and
+the noise words are scored against the one composed vector, each noise word's gradient counted
+once per context word, so a window loads ``contexts + negative`` output rows instead of
+``contexts * (negative + 1)``. The classic update recomposes and updates after every
+(centre, context) pair with its own noise words, exactly fastText's order.
 Subsampling, window shrink, noise draws, sigmoid table and learning rate are word2vec.c's, as
 in ``w2v.kernels`` (whose helpers these kernels reuse).
 """
@@ -22,8 +26,8 @@ in ``w2v.kernels`` (whose helpers these kernels reuse).
 import numpy as np
 from numba import njit
 
-from w2v.kernels import (F0, F1, FASTMATH, MASK16, U16, axpy, batched_negative_sampling,
-                         hierarchical_softmax_update, lcg_next, negative_sampling_update, uniform_below)
+from w2v.kernels import (F0, F1, FASTMATH, MASK16, U16, axpy, batched_negative_sampling, dot, draw_noise_word,
+                         hierarchical_softmax_update, lcg_next, negative_sampling_update, predict, uniform_below)
 from w2v.params import MAX_SENTENCE_LENGTH
 
 
@@ -76,6 +80,50 @@ def predict_word(hidden, target, syn1neg, syn1, neu1e, negative, use_hs, batched
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def skipgram_window(hidden, sentence, start, stop, position, syn1neg, neu1e, negative, alpha, state,
+                    noise_threshold, noise_alias, sigmoid_table, loss_table, targets, gradients):
+    """hidden[0] predicts every context word of the window against one shared set of noise words.
+
+    targets: the n_context context words, then the noise draws that are none of them. Every
+    score is taken before any output row changes; a noise word's gradient (and loss) counts
+    once per context word. The input error accumulates in neu1e[0]. Returns (rng state, loss).
+    """
+    dim = hidden.shape[1]
+    n_context = 0
+    for j in range(start, stop):
+        if j != position:
+            targets[n_context] = sentence[j]
+            n_context += 1
+    n_targets = n_context
+    for _ in range(negative):
+        state = lcg_next(state)
+        noise = draw_noise_word(state, noise_threshold, noise_alias)
+        clash = False
+        for o in range(n_context):
+            if targets[o] == noise:
+                clash = True
+                break
+        if not clash:
+            targets[n_targets] = noise
+            n_targets += 1
+    weight = np.float32(n_context)
+    loss = F0  # float32 per window; the sentence sums in float64
+    for o in range(n_targets):
+        f = dot(hidden, 0, syn1neg, targets[o], dim)
+        g, term = predict(f, o < n_context, sigmoid_table, loss_table)
+        if o >= n_context:
+            g *= weight
+            term *= weight
+        gradients[0, o] = g * alpha
+        loss += term
+    for o in range(n_targets):
+        axpy(gradients[0, o], syn1neg, targets[o], neu1e, 0, dim)
+    for o in range(n_targets):
+        axpy(gradients[0, o], hidden, 0, syn1neg, targets[o], dim)
+    return state, loss
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
                    batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
                    sigmoid_table, loss_table, hidden, neu1e, targets, gradients):
@@ -118,6 +166,15 @@ def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window,
             compose(syn0, offsets, rows, word, hidden, dim)
             for k in range(dim):
                 neu1e[0, k] = F0
+            if negative > 0:
+                state, step_loss = skipgram_window(hidden, sentence, start, stop, position, syn1neg, neu1e,
+                                                   negative, alpha, state, noise_threshold, noise_alias,
+                                                   sigmoid_table, loss_table, targets, gradients)
+                loss += step_loss
+                if not use_hs:
+                    predictions += stop - start - 1
+                    push_error(syn0, offsets, rows, word, neu1e, dim)
+                    continue
         for j in range(start, stop):
             if j == position:
                 continue
@@ -125,9 +182,10 @@ def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window,
                 compose(syn0, offsets, rows, word, hidden, dim)
                 for k in range(dim):
                     neu1e[0, k] = F0
-            state, step_loss = predict_word(hidden, sentence[j], syn1neg, syn1, neu1e, negative, use_hs, batched,
-                                            alpha, state, noise_threshold, noise_alias, codes, points,
-                                            code_offsets, sigmoid_table, loss_table, targets, gradients)
+            # batched: the noise words were drawn for the whole window above; only the tree is left
+            state, step_loss = predict_word(hidden, sentence[j], syn1neg, syn1, neu1e, 0 if batched else negative,
+                                            use_hs, batched, alpha, state, noise_threshold, noise_alias, codes,
+                                            points, code_offsets, sigmoid_table, loss_table, targets, gradients)
             loss += step_loss
             predictions += 1
             if not batched:
@@ -150,8 +208,8 @@ def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_thresho
     sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
     hidden = np.empty((1, dim), dtype=np.float32)
     neu1e = np.empty((1, dim), dtype=np.float32)
-    targets = np.empty(negative + 1, dtype=np.int64)
-    gradients = np.empty((1, negative + 1), dtype=np.float32)
+    targets = np.empty(2 * window + negative + 1, dtype=np.int64)
+    gradients = np.empty((1, 2 * window + negative + 1), dtype=np.float32)
     state = rng_state[0]
     loss = np.float64(0.0)
     predictions = 0
