@@ -138,6 +138,27 @@ def training_options(function):
     return function
 
 
+def subword_options(function):
+    options = [
+        click.option("--subwords", is_flag=True,
+                     help="fastText's subword model: a word's vector is the average of its own and its character "
+                          "n-grams' vectors, so related forms share evidence and every word gets a vector."),
+        click.option("--minn", type=int, default=None,
+                     help="Shortest n-gram, in characters [default: 1 for Hangul, Han or kana text, else 3]."),
+        click.option("--maxn", type=int, default=None,
+                     help="Longest n-gram, in characters [default: 4 for Hangul, Han or kana text, else 6]."),
+        click.option("--bucket", type=int, default=None,
+                     help="Hash buckets for n-grams [default: 2000000, fastText's]; the model keeps only "
+                          "the buckets its words use."),
+        click.option("--jamo", is_flag=True,
+                     help="Also take n-grams of Hangul jamo (each syllable as initial, medial and final "
+                          "consonant or vowel; Park, Lee & Kim 2018)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 def make_params(**values):
     from w2v.params import TrainParams
 
@@ -169,11 +190,12 @@ def make_params(**values):
 @click.option("--resume", is_flag=True,
               help="Continue the interrupted run saved in MODEL.ckpt/ (with its options) to the model an "
                    "uninterrupted run would have written.")
+@subword_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @encoding_option
 @click.pass_context
 def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, checkpoint_every, resume, quiet,
-          encoding, **training):
+          encoding, subwords, minn, maxn, bucket, jamo, **training):
     """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin; may be compressed).
 
     Tokens are separated by whitespace; each line is a sentence. Defaults are
@@ -190,6 +212,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
       w2v train reviews-cp949.txt --encoding cp949
       w2v train text8 -o text8.w2v --resume        # after Ctrl-C
       w2v train more.txt --init text8.w2v -o more.w2v
+      w2v train reviews.txt --subwords --skipgram -o ko.w2v   # a vector for every word
     """
     import shlex
 
@@ -199,6 +222,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     from w2v.train import train as train_model
 
     output = output or default_model_path()
+    spec = _subword_spec(subwords, minn, maxn, bucket, jamo)
     _check_prune_at(prune_at)
     every = _duration(checkpoint_every)
     _check_writable(output)
@@ -226,13 +250,14 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
         model = train_model(corpus, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
                             prune_at=prune_at, init=init, checkpoint=checkpoint, checkpoint_every=every,
                             resume=resume, resume_command=resume_command, signals=signals, quiet=quiet,
-                            encoding=encoding)
+                            encoding=encoding, subwords=spec)
         params = model.params
         stats = model.stats
         # Nothing that varies between identical runs (times, dates) goes into the file.
         corpus_info = dict(model.corpus, words_trained=stats["words"], epoch_loss=stats["epoch_loss"])
         save_model(output, model.vocab.words, model.vectors, model.vocab.counts, output_ns=model.output_ns,
-                   output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info)
+                   output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info,
+                   subwords=model.subword_table)
         if checkpoint is not None:
             ckpt.remove(checkpoint)
     if not quiet:
@@ -244,6 +269,27 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
 
 
 _GIVEN = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+
+
+def _subword_spec(subwords: bool, minn, maxn, bucket, jamo):
+    """The SubwordSpec of --subwords and its options (None without --subwords; lengths None: chosen)."""
+    from w2v.errors import ParameterError
+    from w2v.subwords import SubwordSpec
+
+    if not subwords:
+        given = [flag for flag, value in (("--minn", minn), ("--maxn", maxn), ("--bucket", bucket),
+                                          ("--jamo", jamo or None)) if value is not None]
+        if given:
+            raise ParameterError(f"{given[0]} needs --subwords")
+        return None
+    for flag, value in (("--minn", minn), ("--maxn", maxn)):
+        if value is not None and not 1 <= value <= 100:
+            raise ParameterError(f"{flag} must be between 1 and 100, got {value}")
+    if minn is not None and maxn is not None and minn > maxn:
+        raise ParameterError(f"--minn {minn} is greater than --maxn {maxn}")
+    if bucket is not None and not 1 <= bucket < 2**31:
+        raise ParameterError(f"--bucket must be between 1 and 2147483647, got {bucket}")
+    return SubwordSpec(minn=minn, maxn=maxn, bucket=bucket or SubwordSpec.bucket, jamo=jamo)
 
 
 def _check_prune_at(prune_at: int) -> None:
@@ -331,10 +377,34 @@ def vocab(corpus, output, min_count, max_vocab, prune_at, encoding):
 # -- queries ----------------------------------------------------------------------------------
 
 
-def print_results(query: str, results, as_json: bool, with_query: bool, key: str = "neighbours") -> None:
+def composed_words(vectors, words) -> list[str]:
+    """The query words outside the vocabulary whose vectors a subword model composes."""
+    return [word for word in words if vectors.composition(word) is not None]
+
+
+def note_composed(vectors, words) -> None:
+    """Say on stderr which query words got a vector composed from their n-grams."""
+    for word in composed_words(vectors, words):
+        known, total = vectors.composition(word)
+        click.echo(f"note: {word!r} is not in the vocabulary; its vector is composed from {known} of its "
+                   f"{total} character n-grams", err=True)
+
+
+def with_composed(record: dict, vectors, words) -> dict:
+    """A JSON record, with "composed": [words] when some query word's vector was composed."""
+    composed = composed_words(vectors, words) if vectors.subwords is not None else []
+    if composed:
+        record["composed"] = composed
+    return record
+
+
+def print_results(query: str, results, as_json: bool, with_query: bool, key: str = "neighbours",
+                  composed=()) -> None:
     if as_json:
-        click.echo(json.dumps({"query": query, key: [{"word": w, "score": round(float(s), 6)} for w, s in results]},
-                              ensure_ascii=False))
+        record = {"query": query, key: [{"word": w, "score": round(float(s), 6)} for w, s in results]}
+        if composed:
+            record["composed"] = list(composed)
+        click.echo(json.dumps(record, ensure_ascii=False))
         return
     prefix = query + "\t" if with_query else ""
     for word, score in results:
@@ -363,10 +433,23 @@ def answer_each(queries, answer, emit, fail_alone: bool) -> None:
         sys.exit(1)
 
 
-def run_queries(queries, answer, as_json: bool, with_query: bool, key: str) -> None:
-    """Ranked-word queries: 'word<TAB>score' lines, prefixed by the query when several are read."""
-    answer_each(queries, answer, lambda query, results: print_results(query, results, as_json, with_query, key),
-                fail_alone=with_query)
+def run_queries(queries, answer, as_json: bool, with_query: bool, key: str, vectors=None, words_of=None) -> None:
+    """Ranked-word queries: 'word<TAB>score' lines, prefixed by the query when several are read.
+
+    With ``vectors`` and ``words_of`` (query -> its words), composed query words are noted.
+    """
+    if vectors is not None and vectors.subwords is not None:
+        plain = answer
+
+        def answer(query):
+            note_composed(vectors, words_of(query))
+            return plain(query)
+
+    def emit(query, results):
+        composed = composed_words(vectors, words_of(query)) if vectors is not None and vectors.subwords else ()
+        print_results(query, results, as_json, with_query, key, composed)
+
+    answer_each(queries, answer, emit, fail_alone=with_query)
 
 
 @cli.command()
@@ -390,10 +473,10 @@ def nearest(words, model_path, k, negative, as_json):
     vectors = load_query_vectors(model_path)
     if list(words) == ["-"]:
         run_queries(read_stdin_lines(), lambda q: vectors.nearest(q.split(), list(negative), k=k),
-                    as_json, True, "neighbours")
+                    as_json, True, "neighbours", vectors, lambda q: q.split() + list(negative))
     else:
         run_queries([" ".join(words)], lambda q: vectors.nearest(list(words), list(negative), k=k),
-                    as_json, False, "neighbours")
+                    as_json, False, "neighbours", vectors, lambda q: list(words) + list(negative))
 
 
 @cli.command()
@@ -423,9 +506,9 @@ def analogy(words, model_path, k, cosmul, as_json):
         return vectors.analogy(a, b, c, k=k, cosmul=cosmul)
 
     if list(words) == ["-"]:
-        run_queries(read_stdin_lines(), answer, as_json, True, "answers")
+        run_queries(read_stdin_lines(), answer, as_json, True, "answers", vectors, str.split)
     else:
-        run_queries([" ".join(words)], answer, as_json, False, "answers")
+        run_queries([" ".join(words)], answer, as_json, False, "answers", vectors, str.split)
 
 
 @cli.command()
@@ -447,12 +530,14 @@ def similarity(words, model_path, as_json):
         parts = line.split()
         if len(parts) != 2:
             raise click.UsageError(f"similarity takes two words, got {len(parts)}: {line!r}")
+        note_composed(vectors, parts)
         return vectors.similarity(parts[0], parts[1])
 
     def emit(line: str, score: float) -> None:
         a, b = line.split()
         if as_json:
-            click.echo(json.dumps({"a": a, "b": b, "similarity": round(float(score), 6)}, ensure_ascii=False))
+            record = with_composed({"a": a, "b": b, "similarity": round(float(score), 6)}, vectors, (a, b))
+            click.echo(json.dumps(record, ensure_ascii=False))
         elif from_stdin:
             click.echo(f"{a}\t{b}\t{format_score(score)}")
         else:
@@ -519,7 +604,8 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
     source = _evaluation_source(questions, "questions-words.txt")
     vectors = load_query_vectors(model_path)
     result = evaluate_analogies(list(vectors.words), vectors.vectors, source, restrict_vocab=restrict_vocab,
-                                case_insensitive=not case_sensitive, cosmul=cosmul, encoding=encoding)
+                                case_insensitive=not case_sensitive, cosmul=cosmul, encoding=encoding,
+                                oov_vector=_oov_vector(vectors))
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
 
 
@@ -543,8 +629,13 @@ def eval_similarity(pairs, model_path, case_sensitive, encoding, as_json):
     source = _evaluation_source(pairs, "wordsim353.tsv")
     vectors = load_query_vectors(model_path)
     result = evaluate_word_pairs(list(vectors.words), vectors.vectors, source, case_insensitive=not case_sensitive,
-                                 encoding=encoding)
+                                 encoding=encoding, oov_vector=_oov_vector(vectors))
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
+
+
+def _oov_vector(vectors):
+    """A subword model scores words outside the vocabulary through their n-grams (None otherwise)."""
+    return vectors.lookup_vector if vectors.subwords is not None else None
 
 
 def _evaluation_source(path: str | None, default_name: str):

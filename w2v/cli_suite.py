@@ -467,11 +467,16 @@ def vectors_command(words, model_path, as_json):
     def emit(word, row):
         if as_json:
             values = ",".join(str(v) for v in row.astype("float32"))  # shortest exact float32 text
-            click.echo(f'{{"word": {json.dumps(word, ensure_ascii=False)}, "vector": [{values}]}}')
+            composed = ', "composed": true' if base.composed_words(vectors, [word]) else ""
+            click.echo(f'{{"word": {json.dumps(word, ensure_ascii=False)}, "vector": [{values}]{composed}}}')
         else:
             click.echo(word + " " + " ".join(TEXT_FLOAT_FORMAT % v for v in row.tolist()))
 
-    base.answer_each(_words_from(words), lambda word: vectors.vectors[vectors.index(word)], emit, fail_alone=True)
+    def answer(word):
+        base.note_composed(vectors, [word])
+        return vectors.vector(word)
+
+    base.answer_each(_words_from(words), answer, emit, fail_alone=True)
 
 
 @click.command(name="odd-one-out")
@@ -495,16 +500,17 @@ def odd_one_out(words, model_path, as_json):
 
     def emit(group, ranked):
         if as_json:
-            click.echo(json.dumps({"words": group.split(), "odd_one_out": ranked[0][0],
-                                   "scores": [{"word": w, "score": round(s, 6)} for w, s in ranked]},
-                                  ensure_ascii=False))
+            record = {"words": group.split(), "odd_one_out": ranked[0][0],
+                      "scores": [{"word": w, "score": round(s, 6)} for w, s in ranked]}
+            click.echo(json.dumps(base.with_composed(record, vectors, group.split()), ensure_ascii=False))
         elif from_stdin:
             click.echo(f"{group}\t{ranked[0][0]}")
         else:
             click.echo(ranked[0][0])
 
     base.answer_each(base.read_stdin_lines() if from_stdin else [" ".join(words)],
-                     lambda group: vectors.odd_one_out(group.split()), emit, fail_alone=from_stdin)
+                     lambda group: (base.note_composed(vectors, group.split()), vectors.odd_one_out(group.split()))[1],
+                     emit, fail_alone=from_stdin)
 
 
 @click.command()

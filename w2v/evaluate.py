@@ -10,7 +10,11 @@ embeddings, not only on w2v's own.  The semantics follow the two peers, word2vec
 * with ``case_insensitive`` words are compared upper-cased, as both peers do, and a
   word stands for its first (most frequent) spelling in the vocabulary;
 * an analogy line ``a b c d`` reads a:b :: c:d; the answer is the nearest word to
-  b - a + c (3CosAdd, unit vectors) or Levy and Goldberg's 3CosMul, never one of a, b, c.
+  b - a + c (3CosAdd, unit vectors) or Levy and Goldberg's 3CosMul, never one of a, b, c;
+* with ``oov_vector`` (a subword model's: word -> its stored or composed vector, or None)
+  a word outside the restricted vocabulary still takes part through that vector, and only
+  items with a word that has none are skipped; answers stay restricted-vocabulary words, so
+  a question whose answer is outside them counts as seen and wrong.
 
 NumPy and the standard library only: this module is imported by query commands.
 """
@@ -50,8 +54,9 @@ class SectionResult:
 
     name: str
     correct: int = 0
-    seen: int = 0  # questions whose four words are all in the restricted vocabulary
+    seen: int = 0  # questions whose four words are all in the restricted vocabulary (or have a vector)
     questions: int = 0  # questions in the file
+    composed: int = 0  # seen questions with a word outside the restricted vocabulary (through oov_vector)
 
     @property
     def semantic(self) -> bool:
@@ -68,6 +73,7 @@ class SectionResult:
             "correct": self.correct,
             "seen": self.seen,
             "questions": self.questions,
+            "composed": self.composed,
             "accuracy": self.accuracy,
         }
 
@@ -78,6 +84,7 @@ def _summary(name: str, sections) -> SectionResult:
         sum(s.correct for s in sections),
         sum(s.seen for s in sections),
         sum(s.questions for s in sections),
+        sum(s.composed for s in sections),
     )
 
 
@@ -135,6 +142,7 @@ class AnalogyResult:
             "seen": self.seen,
             "questions": self.questions,
             "seen_ratio": self.seen_ratio,
+            "composed": self.total.composed,
             "accuracy": self.accuracy,
             "semantic_accuracy": self.semantic.accuracy,
             "syntactic_accuracy": self.syntactic.accuracy,
@@ -160,6 +168,9 @@ class AnalogyResult:
             f"{self.method}, {self.restrict_vocab} most frequent words; questions seen: "
             f"{self.seen} of {self.questions} ({100 * self.seen_ratio:.1f} %)"
         )
+        if self.total.composed:
+            lines.append(f"{self.total.composed} of them through vectors composed from n-grams "
+                         f"(a word outside the {self.restrict_vocab} words)")
         return "\n".join(lines)
 
 
@@ -174,6 +185,7 @@ class PairsResult:
     restrict_vocab: int
     source: str = ""
     oov_pairs: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    composed: int = 0  # used pairs with a word outside the restricted vocabulary (through oov_vector)
 
     @property
     def oov(self) -> int:
@@ -193,6 +205,7 @@ class PairsResult:
             "used": self.used,
             "oov": self.oov,
             "oov_ratio": self.oov_ratio,
+            "composed": self.composed,
         }
 
     def format_table(self) -> str:
@@ -200,11 +213,14 @@ class PairsResult:
             return "n/a" if v is None else f"{v:.4f}"
 
         name = self.source or "word pairs"
-        return "\n".join([
+        lines = [
             f"{'data':<{max(len(name), 4)}}  {'spearman':>8}  {'pearson':>8}  {'pairs':>11}  {'oov':>7}",
             f"{name:<{max(len(name), 4)}}  {num(self.spearman):>8}  {num(self.pearson):>8}"
             f"  {f'{self.used}/{self.pairs}':>11}  {100 * self.oov_ratio:>5.1f} %",
-        ])
+        ]
+        if self.composed:
+            lines.append(f"{self.composed} of the {self.used} pairs through vectors composed from n-grams")
+        return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------
@@ -275,9 +291,11 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 # analogies
 
 
-def _parse_analogies(lines, name, index, case_insensitive):
+def _parse_analogies(lines, name, index, case_insensitive, extra=None):
     """Return (sections, questions) where questions is an (n, 5) int64 array of
-    (section number, a, b, c, d) rows for the questions whose words are all known."""
+    (section number, a, b, c, d) rows for the questions whose words are all known.
+
+    ``extra`` (an _ExtraRows) gives rows past the vocabulary to words outside it."""
     sections: list[SectionResult] = []
     rows = []
     for line_no, raw in enumerate(lines, 1):
@@ -298,9 +316,14 @@ def _parse_analogies(lines, name, index, case_insensitive):
             )
         section = sections[-1]
         section.questions += 1
+        spellings = parts
         if case_insensitive:
             parts = [p.upper() for p in parts]
         ids = [index.get(p) for p in parts]
+        if None in ids and extra is not None:
+            ids = [i if i is not None else extra.row(w) for i, w in zip(ids, spellings)]
+            if None not in ids:
+                section.composed += 1
         if None in ids:
             continue
         section.seen += 1
@@ -311,10 +334,41 @@ def _parse_analogies(lines, name, index, case_insensitive):
     return sections, questions
 
 
+class _ExtraRows:
+    """Rows n, n+1, ... for words outside the restricted vocabulary that ``oov_vector`` gives a vector."""
+
+    def __init__(self, oov_vector, n, case_insensitive):
+        self.oov_vector, self.n, self.case_insensitive = oov_vector, n, case_insensitive
+        self.rows: dict[str, int | None] = {}
+        self.vectors: list[np.ndarray] = []
+
+    def row(self, word: str):
+        if word not in self.rows:
+            vector = None
+            # a case-folded evaluation most often meets a lower-cased corpus
+            for spelling in dict.fromkeys([word.lower(), word] if self.case_insensitive else [word]):
+                vector = self.oov_vector(spelling)
+                if vector is not None:
+                    break
+            self.rows[word] = None
+            if vector is not None:
+                self.rows[word] = self.n + len(self.vectors)
+                self.vectors.append(np.asarray(vector, dtype=np.float32))
+        return self.rows[word]
+
+    def unit(self, dim: int) -> np.ndarray:
+        return _unit(np.stack(self.vectors)) if self.vectors else np.zeros((0, dim), dtype=np.float32)
+
+
 def _mask_inputs(scores, abc, canon, rows_of):
     """Set the score of every row that is (a spelling of) a question word to -inf."""
     r = np.arange(len(scores))[:, None]
-    scores[r, abc] = -np.inf
+    if (abc >= scores.shape[1]).any():  # words given rows past the vocabulary (composed) are no candidates
+        for k in range(abc.shape[1]):
+            inside = abc[:, k] < scores.shape[1]
+            scores[np.flatnonzero(inside), abc[inside, k]] = -np.inf
+    else:
+        scores[r, abc] = -np.inf
     if canon is not None:
         # other spellings of the question words (only with case folding)
         for q, ids in enumerate(abc):
@@ -333,6 +387,7 @@ def evaluate_analogies(
     cosmul: bool = False,
     batch: int | None = None,
     encoding: str | None = None,
+    oov_vector=None,
 ) -> AnalogyResult:
     """Accuracy on an analogy test set in word2vec's questions-words.txt format.
 
@@ -341,11 +396,13 @@ def evaluate_analogies(
     ``restrict_vocab`` first words are candidates (None: all).  ``batch`` questions are
     scored per matrix product (default: as many as fit in about 128 MB of scores).
     A path may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
+    ``oov_vector``: see the module's notes.
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
     name, lines = _read_lines(questions_path_or_lines, "analogy", encoding)
     index, canon = _vocab_index(words, n, case_insensitive)
-    sections, questions = _parse_analogies(lines, name, index, case_insensitive)
+    extra = None if oov_vector is None else _ExtraRows(oov_vector, n, case_insensitive)
+    sections, questions = _parse_analogies(lines, name, index, case_insensitive, extra)
     if batch is None:
         batch = max(16, min(4096, _SCORE_BUDGET // n))
     elif batch < 1:
@@ -357,10 +414,13 @@ def evaluate_analogies(
             rows_of.setdefault(int(canon[i]), []).append(int(i))
 
     unit = _unit(vectors[:n]) if len(questions) else None
+    queries = unit
+    if extra is not None and extra.vectors and len(questions):
+        queries = np.concatenate([unit, extra.unit(unit.shape[1])])
     correct = np.zeros(len(sections), dtype=np.int64)
     for start in range(0, len(questions), batch):
         q = questions[start:start + batch]
-        a, b, c, d = unit[q[:, 1]], unit[q[:, 2]], unit[q[:, 3]], q[:, 4]
+        a, b, c, d = queries[q[:, 1]], queries[q[:, 2]], queries[q[:, 3]], q[:, 4]
         if cosmul:
             # Levy and Goldberg's (2014) 3CosMul as gensim computes it, with each cosine
             # shifted to [0, 1]: ((1+cos_b)/2 * (1+cos_c)/2) / ((1+cos_a)/2 + eps), here
@@ -477,22 +537,29 @@ def evaluate_word_pairs(
     case_insensitive: bool = True,
     score_column: int | None = None,
     encoding: str | None = None,
+    oov_vector=None,
 ) -> PairsResult:
     """Correlation of cosine similarity with human judgements (WordSim-353, SimLex-999 ...).
 
     Pairs with a word outside the ``restrict_vocab`` first words are skipped and
-    counted in ``oov``; the correlations use the remaining pairs. A path may be
-    compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
+    counted in ``oov``; the correlations use the remaining pairs. With ``oov_vector``
+    (see the module's notes) only pairs with a word that has no vector are skipped. A path
+    may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
     name, lines = _read_lines(pairs_path_or_lines, "word-pair", encoding)
     index, _ = _vocab_index(words, n, case_insensitive)
+    extra = None if oov_vector is None else _ExtraRows(oov_vector, n, case_insensitive)
     gold, left, right, oov_pairs = [], [], [], []
-    pairs = 0
+    pairs = composed = 0
     for _, w1, w2, score in _parse_pairs(lines, name, score_column):
         pairs += 1
         k1, k2 = (w1.upper(), w2.upper()) if case_insensitive else (w1, w2)
         i, j = index.get(k1), index.get(k2)
+        if (i is None or j is None) and extra is not None:
+            i = extra.row(w1) if i is None else i
+            j = extra.row(w2) if j is None else j
+            composed += i is not None and j is not None
         if i is None or j is None:
             oov_pairs.append((w1, w2))
             continue
@@ -503,7 +570,10 @@ def evaluate_word_pairs(
         raise CorpusError(f"no word pairs in {name!r}")
     if left:
         rows = np.unique(left + right)
-        unit = _unit(vectors[rows])
+        known = rows[rows < n]
+        unit = _unit(vectors[known])
+        if extra is not None and extra.vectors:
+            unit = np.concatenate([unit, extra.unit(unit.shape[1])[rows[rows >= n] - n]])
         pos = {int(r): k for k, r in enumerate(rows)}
         u1 = unit[[pos[i] for i in left]]
         u2 = unit[[pos[j] for j in right]]
@@ -511,4 +581,4 @@ def evaluate_word_pairs(
         rho, r = spearman(gold, model), pearson(gold, model)
     else:
         rho = r = None
-    return PairsResult(rho, r, pairs, len(gold), n, name, oov_pairs)
+    return PairsResult(rho, r, pairs, len(gold), n, name, oov_pairs, composed)
