@@ -125,6 +125,12 @@ def training_options(function):
                      help="Negative-sampling update: 'batched' shares noise words across a "
                           "skip-gram window and scores all of a CBOW prediction's targets before "
                           "updating (faster); 'classic' is word2vec.c's one-at-a-time update."),
+        click.option("--ns-exponent", type=float, default=0.75, show_default=True,
+                     help="Noise words are drawn with probability count^E: 1 is the unigram distribution, "
+                          "0 uniform, between -1 and 1 (gensim's ns_exponent)."),
+        click.option("--tied", is_flag=True,
+                     help="One matrix for both roles: a word's output vector is its input vector "
+                          "(negative sampling only; the model stores one matrix)."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -181,6 +187,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
       zcat corpus.txt.gz | w2v train - -o corpus.w2v
       w2v train text8 -o text8.w2v --resume        # after Ctrl-C
       w2v train more.txt --init text8.w2v -o more.w2v
+      w2v train text8 --tied --ns-exponent 0.5 -o tied.w2v
     """
     import shlex
 
