@@ -53,7 +53,20 @@ def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON Lines instead of tab-separated text.")(function)
 
 
-def load_query_vectors(model_path: str | None, limit: int | None = None):
+def vectors_option(function):
+    return click.option(
+        "--vectors", "which", type=click.Choice(["in", "out", "sum"]), default="in", show_default=True,
+        help="Which vectors of a native model: in (W, the input vectors), out (W', the negative-sampling "
+             "output vectors) or sum (W + W').")(function)
+
+
+def limit_option(function):
+    return click.option(
+        "--limit", type=click.IntRange(min=1), default=None,
+        help="Load and search only the N most frequent words (word2vec's max_w, gensim's limit).")(function)
+
+
+def load_query_vectors(model_path: str | None, limit: int | None = None, which: str = "in"):
     from w2v.errors import ModelError
     from w2v.formats import load_vectors
 
@@ -61,7 +74,7 @@ def load_query_vectors(model_path: str | None, limit: int | None = None):
     if not os.path.exists(path):
         hint = "" if model_path else f" (train one with 'w2v train CORPUS', or give -m MODEL or ${MODEL_ENV})"
         raise ModelError(f"model not found: {path!r}{hint}")
-    return load_vectors(path, limit=limit)
+    return load_vectors(path, limit=limit, which=which)
 
 
 def format_score(score: float) -> str:
@@ -370,8 +383,10 @@ def run_queries(queries, answer, as_json: bool, with_query: bool, key: str) -> N
 @model_option
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True, help="How many neighbours.")
 @click.option("--minus", "negative", multiple=True, metavar="WORD", help="Subtract this word's vector (repeatable).")
+@vectors_option
+@limit_option
 @json_option
-def nearest(words, model_path, k, negative, as_json):
+def nearest(words, model_path, k, negative, which, limit, as_json):
     """The words closest to WORDS by cosine similarity (several words are summed).
 
     Prints 'word<TAB>cosine' lines. With - as the only word, reads one query per
@@ -382,8 +397,9 @@ def nearest(words, model_path, k, negative, as_json):
       w2v nearest king
       w2v nearest paris france --minus germany -k 5
       printf 'king\\nparis\\n' | w2v nearest -
+      w2v nearest king --vectors sum --limit 30000
     """
-    vectors = load_query_vectors(model_path)
+    vectors = load_query_vectors(model_path, limit, which)
     if list(words) == ["-"]:
         run_queries(read_stdin_lines(), lambda q: vectors.nearest(q.split(), list(negative), k=k),
                     as_json, True, "neighbours")
@@ -397,8 +413,10 @@ def nearest(words, model_path, k, negative, as_json):
 @model_option
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True, help="How many answers.")
 @click.option("--cosmul", is_flag=True, help="Use 3CosMul (Levy & Goldberg) instead of 3CosAdd.")
+@vectors_option
+@limit_option
 @json_option
-def analogy(words, model_path, k, cosmul, as_json):
+def analogy(words, model_path, k, cosmul, which, limit, as_json):
     """The words nearest A - B + C:  'king man woman' answers queen.
 
     Given as A B C (king - man + woman), as gensim's most_similar(positive=[A, C],
@@ -408,8 +426,9 @@ def analogy(words, model_path, k, cosmul, as_json):
     Example:
       w2v analogy king man woman        # queen
       w2v analogy paris france italy    # rome
+      w2v analogy king man woman --vectors out --limit 30000
     """
-    vectors = load_query_vectors(model_path)
+    vectors = load_query_vectors(model_path, limit, which)
 
     def answer(query: str):
         parts = query.split()
@@ -427,16 +446,19 @@ def analogy(words, model_path, k, cosmul, as_json):
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
 @model_option
+@vectors_option
+@limit_option
 @json_option
-def similarity(words, model_path, as_json):
+def similarity(words, model_path, which, limit, as_json):
     """Cosine similarity of two words, or of each 'A B' line from stdin with -.
 
     \b
     Example:
       w2v similarity man woman
       printf 'cat dog\\ncar train\\n' | w2v similarity -
+      w2v similarity man woman --vectors sum
     """
-    vectors = load_query_vectors(model_path)
+    vectors = load_query_vectors(model_path, limit, which)
     from_stdin = list(words) == ["-"]
 
     def answer(line: str) -> float:
@@ -465,7 +487,8 @@ def similarity(words, model_path, as_json):
 @click.option("-o", "--output", metavar="FILE", required=True, help="Vectors file to write (- for stdout).")
 @click.option("--binary", is_flag=True, help="word2vec binary format (GoogleNews-style) instead of text.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the N most frequent words.")
-def export(model_path, output, binary, limit):
+@vectors_option
+def export(model_path, output, binary, limit, which):
     """Write the vectors in word2vec's text (default) or binary format.
 
     The files load in gensim (KeyedVectors.load_word2vec_format), fastText
@@ -475,10 +498,11 @@ def export(model_path, output, binary, limit):
     Example:
       w2v export -o vectors.txt
       w2v export -m text8.w2v -o vectors.bin --binary
+      w2v export -m text8.w2v -o sum.txt --vectors sum     # W + W'
     """
     from w2v.formats import save_word2vec
 
-    vectors = load_query_vectors(model_path, limit=limit)
+    vectors = load_query_vectors(model_path, limit=limit, which=which)
     save_word2vec(output, list(vectors.words), vectors.vectors, binary=binary)
 
 
@@ -497,8 +521,9 @@ def evaluate():
               help="Only the N most frequent words are candidates; questions using others are skipped.")
 @click.option("--cosmul", is_flag=True, help="3CosMul instead of 3CosAdd.")
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@vectors_option
 @json_option
-def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, as_json):
+def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, which, as_json):
     """Analogy accuracy on a questions-words.txt file (- for stdin).
 
     Reports each section, semantic / syntactic / total accuracy and the share of
@@ -508,11 +533,12 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
     \b
     Example:
       w2v eval analogies questions-words.txt -m text8.w2v
+      w2v eval analogies questions-words.txt -m text8.w2v --vectors sum
     """
     from w2v.evaluate import evaluate_analogies
 
     source = _evaluation_source(questions, "questions-words.txt")
-    vectors = load_query_vectors(model_path)
+    vectors = load_query_vectors(model_path, which=which)
     result = evaluate_analogies(list(vectors.words), vectors.vectors, source, restrict_vocab=restrict_vocab,
                                 case_insensitive=not case_sensitive, cosmul=cosmul)
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
@@ -522,8 +548,9 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
 @click.argument("pairs", metavar="FILE")
 @model_option
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@vectors_option
 @json_option
-def eval_similarity(pairs, model_path, case_sensitive, as_json):
+def eval_similarity(pairs, model_path, case_sensitive, which, as_json):
     """Spearman and Pearson correlation with human word-pair scores (- for stdin).
 
     FILE holds 'word1<TAB>word2<TAB>score' lines (wordsim353, SimLex-999...).
@@ -531,11 +558,12 @@ def eval_similarity(pairs, model_path, case_sensitive, as_json):
     \b
     Example:
       w2v eval similarity wordsim353.tsv -m text8.w2v
+      w2v eval similarity wordsim353.tsv -m text8.w2v --vectors out
     """
     from w2v.evaluate import evaluate_word_pairs
 
     source = _evaluation_source(pairs, "wordsim353.tsv")
-    vectors = load_query_vectors(model_path)
+    vectors = load_query_vectors(model_path, which=which)
     result = evaluate_word_pairs(list(vectors.words), vectors.vectors, source, case_insensitive=not case_sensitive)
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import ModelError, ParameterError, WordNotFound
+from .errors import ModelError, ParameterError, WordBeyondLimit, WordNotFound
 
 # Lookups answered by a linear scan before a word -> index dict is built: one
 # query needs a few lookups, and the dict costs ~0.5 s per million words.
@@ -144,11 +144,21 @@ class Vectors:
         self._index = None
         self._lookups = 0
         self._suggest_data = None
+        self.beyond = None  # the whole vocabulary, when only its first words were loaded
 
     @classmethod
-    def from_model(cls, model) -> "Vectors":
-        """The input vectors of a loaded native model (see ``w2v.formats.load_model``)."""
-        return cls(model.word_table, model.vectors, counts=model.counts, norms=model.norms)
+    def from_model(cls, model, which: str = "in", limit: int | None = None) -> "Vectors":
+        """A loaded native model's vectors (see ``w2v.formats.load_model``): W ("in", the default),
+        W' ("out") or W + W' ("sum"); with ``limit`` only the first (most frequent) words."""
+        n = model.vocab_size if limit is None else min(int(limit), model.vocab_size)
+        if n < 1:
+            raise ParameterError(f"limit must be a positive number of vectors, got {limit}")
+        counts = None if model.counts is None else model.counts[:n]
+        norms = model.norms[:n] if which == "in" else None
+        vectors = cls(model.word_table.truncated(n), model.matrix(which, n), counts=counts, norms=norms)
+        if n < model.vocab_size:
+            vectors.beyond = model.word_table
+        return vectors
 
     def __repr__(self):
         return f"<Vectors: {len(self)} words x {self.dim} dimensions>"
@@ -199,6 +209,9 @@ class Vectors:
         """Row of word; raises WordNotFound (with suggestions) when it is not in the vocabulary."""
         i = self._find(word)
         if i < 0:
+            rank = self.beyond.find(word) if self.beyond is not None else -1
+            if rank >= len(self):
+                raise WordBeyondLimit(word, len(self), rank + 1)
             raise WordNotFound(word, self.suggest(word))
         return i
 
