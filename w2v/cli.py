@@ -521,26 +521,33 @@ def evaluate():
               help="Only the N most frequent words are candidates; questions using others are skipped.")
 @click.option("--cosmul", is_flag=True, help="3CosMul instead of 3CosAdd.")
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@click.option("--syntactic", "syntactic", metavar="PREFIX", multiple=True,
+              help="Sections whose names start with PREFIX are syntactic too (repeatable; gram... and syn... "
+                   "always are).")
 @vectors_option
 @json_option
-def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, which, as_json):
+def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, syntactic, which, as_json):
     """Analogy accuracy on a questions-words.txt file (- for stdin).
 
     Reports each section, semantic / syntactic / total accuracy and the share of
     questions seen, like word2vec's compute-accuracy. FILE defaults to
-    corpora/data/questions-words.txt.
+    corpora/data/questions-words.txt. A section named gram... (Google's file) or
+    syn... (syn1_case, as test sets in other languages name them) is syntactic,
+    any other (capital-world, sem1_...) semantic; --syntactic adds prefixes.
 
     \b
     Example:
       w2v eval analogies questions-words.txt -m text8.w2v
       w2v eval analogies questions-words.txt -m text8.w2v --vectors sum
+      w2v eval analogies analogias.txt --syntactic verb- --syntactic plural-
     """
-    from w2v.evaluate import evaluate_analogies
+    from w2v.evaluate import SYNTACTIC_PREFIXES, evaluate_analogies
 
     source = _evaluation_source(questions, "questions-words.txt")
     vectors = load_query_vectors(model_path, which=which)
     result = evaluate_analogies(list(vectors.words), vectors.vectors, source, restrict_vocab=restrict_vocab,
-                                case_insensitive=not case_sensitive, cosmul=cosmul)
+                                case_insensitive=not case_sensitive, cosmul=cosmul,
+                                syntactic_prefixes=SYNTACTIC_PREFIXES + syntactic)
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
 
 

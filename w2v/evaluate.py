@@ -10,7 +10,10 @@ embeddings, not only on w2v's own.  The semantics follow the two peers, word2vec
 * with ``case_insensitive`` words are compared upper-cased, as both peers do, and a
   word stands for its first (most frequent) spelling in the vocabulary;
 * an analogy line ``a b c d`` reads a:b :: c:d; the answer is the nearest word to
-  b - a + c (3CosAdd, unit vectors) or Levy and Goldberg's 3CosMul, never one of a, b, c.
+  b - a + c (3CosAdd, unit vectors) or Levy and Goldberg's 3CosMul, never one of a, b, c;
+* a section is syntactic when its name starts with ``gram`` (Google's ``gram1-adjective-to-adverb``)
+  or ``syn`` (``syn1_case`` in test sets for other languages), or with one of the caller's
+  ``syntactic_prefixes``; any other section (``capital-common-countries``, ``sem1_...``) is semantic.
 
 NumPy and the standard library only: this module is imported by query commands.
 """
@@ -34,6 +37,7 @@ __all__ = [
     "spearman",
 ]
 
+SYNTACTIC_PREFIXES = ("gram", "syn")
 # Scores are computed for this many floats at a time (about 128 MB of float32).
 _SCORE_BUDGET = 1 << 25
 _COSMUL_EPSILON = np.float32(1e-6)  # gensim's most_similar_cosmul
@@ -51,10 +55,11 @@ class SectionResult:
     correct: int = 0
     seen: int = 0  # questions whose four words are all in the restricted vocabulary
     questions: int = 0  # questions in the file
+    syntactic: bool = False
 
     @property
     def semantic(self) -> bool:
-        return not self.name.startswith("gram")
+        return not self.syntactic
 
     @property
     def accuracy(self) -> float | None:
@@ -276,7 +281,12 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 # analogies
 
 
-def _parse_analogies(lines, name, index, case_insensitive):
+def is_syntactic(section: str, prefixes=SYNTACTIC_PREFIXES) -> bool:
+    """Whether a section's name starts with one of the syntactic prefixes (case-insensitive)."""
+    return section.lower().startswith(tuple(p.lower() for p in prefixes))
+
+
+def _parse_analogies(lines, name, index, case_insensitive, syntactic_prefixes=SYNTACTIC_PREFIXES):
     """Return (sections, questions) where questions is an (n, 5) int64 array of
     (section number, a, b, c, d) rows for the questions whose words are all known."""
     sections: list[SectionResult] = []
@@ -286,7 +296,8 @@ def _parse_analogies(lines, name, index, case_insensitive):
         if not line:
             continue
         if line.startswith(":"):
-            sections.append(SectionResult(line[1:].strip()))
+            section = line[1:].strip()
+            sections.append(SectionResult(section, syntactic=is_syntactic(section, syntactic_prefixes)))
             continue
         parts = line.split()
         if len(parts) != 4:
@@ -333,6 +344,7 @@ def evaluate_analogies(
     case_insensitive: bool = True,
     cosmul: bool = False,
     batch: int | None = None,
+    syntactic_prefixes=SYNTACTIC_PREFIXES,
 ) -> AnalogyResult:
     """Accuracy on an analogy test set in word2vec's questions-words.txt format.
 
@@ -340,11 +352,12 @@ def evaluate_analogies(
     array; ``questions_path_or_lines``: a path, or an iterable of lines.  Only the
     ``restrict_vocab`` first words are candidates (None: all).  ``batch`` questions are
     scored per matrix product (default: as many as fit in about 128 MB of scores).
+    Sections whose names start with one of ``syntactic_prefixes`` are syntactic, the others semantic.
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
     name, lines = _read_lines(questions_path_or_lines, "analogy")
     index, canon = _vocab_index(words, n, case_insensitive)
-    sections, questions = _parse_analogies(lines, name, index, case_insensitive)
+    sections, questions = _parse_analogies(lines, name, index, case_insensitive, syntactic_prefixes)
     if batch is None:
         batch = max(16, min(4096, _SCORE_BUDGET // n))
     elif batch < 1:
