@@ -585,6 +585,8 @@ def _evaluation_source(path: str | None, default_name: str):
 
 from w2v.cli_suite import register  # noqa: E402  (word2vec, phrases, classes, convert, vectors, ...)
 register(cli)
+from w2v.cli_learning import register as register_learning  # noqa: E402  (pairs, plot)
+register_learning(cli)
 
 
 def main() -> None:
