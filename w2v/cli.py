@@ -372,6 +372,23 @@ def answer_each(queries, answer, emit, fail_alone: bool) -> None:
         sys.exit(1)
 
 
+def interactive(words) -> bool:
+    """No words: True with a terminal on stdin (the commands then prompt), else a usage error."""
+    from w2v.prompt import stdin_is_terminal
+
+    if words:
+        return False
+    if not stdin_is_terminal():
+        raise click.UsageError("Missing argument 'WORDS...'.")
+    return True
+
+
+def ask(prompt: str, answer, emit) -> None:
+    from w2v.prompt import ask as prompt_loop
+
+    prompt_loop(prompt + " (EXIT to end): ", answer, emit, usage_errors=(click.UsageError,))
+
+
 def run_queries(queries, answer, as_json: bool, with_query: bool, key: str) -> None:
     """Ranked-word queries: 'word<TAB>score' lines, prefixed by the query when several are read."""
     answer_each(queries, answer, lambda query, results: print_results(query, results, as_json, with_query, key),
@@ -379,7 +396,7 @@ def run_queries(queries, answer, as_json: bool, with_query: bool, key: str) -> N
 
 
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1)
 @model_option
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True, help="How many neighbours.")
 @click.option("--minus", "negative", multiple=True, metavar="WORD", help="Subtract this word's vector (repeatable).")
@@ -391,6 +408,8 @@ def nearest(words, model_path, k, negative, which, limit, as_json):
 
     Prints 'word<TAB>cosine' lines. With - as the only word, reads one query per
     line from stdin (words on a line are summed) and prints 'query<TAB>word<TAB>cosine'.
+    With no words and a terminal on stdin, asks for queries at a prompt
+    (EXIT, Ctrl-D or Ctrl-C ends it).
 
     \b
     Example:
@@ -398,9 +417,14 @@ def nearest(words, model_path, k, negative, which, limit, as_json):
       w2v nearest paris france --minus germany -k 5
       printf 'king\\nparis\\n' | w2v nearest -
       w2v nearest king --vectors sum --limit 30000
+      w2v nearest -m text8.w2v                       # a prompt: load once, ask often
     """
+    prompting = interactive(words)
     vectors = load_query_vectors(model_path, limit, which)
-    if list(words) == ["-"]:
+    if prompting:
+        ask("Enter a word or words", lambda q: vectors.nearest(q.split(), list(negative), k=k),
+            lambda q, results: print_results(q, results, as_json, False, "neighbours"))
+    elif list(words) == ["-"]:
         run_queries(read_stdin_lines(), lambda q: vectors.nearest(q.split(), list(negative), k=k),
                     as_json, True, "neighbours")
     else:
@@ -409,7 +433,7 @@ def nearest(words, model_path, k, negative, which, limit, as_json):
 
 
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1)
 @model_option
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True, help="How many answers.")
 @click.option("--cosmul", is_flag=True, help="Use 3CosMul (Levy & Goldberg) instead of 3CosAdd.")
@@ -420,14 +444,17 @@ def analogy(words, model_path, k, cosmul, which, limit, as_json):
     """The words nearest A - B + C:  'king man woman' answers queen.
 
     Given as A B C (king - man + woman), as gensim's most_similar(positive=[A, C],
-    negative=[B]). Input words are excluded. With - reads 'A B C' lines from stdin.
+    negative=[B]). Input words are excluded. With - reads 'A B C' lines from stdin;
+    with no words and a terminal on stdin, asks at a prompt.
 
     \b
     Example:
       w2v analogy king man woman        # queen
       w2v analogy paris france italy    # rome
       w2v analogy king man woman --vectors out --limit 30000
+      w2v analogy -m text8.w2v                       # a prompt
     """
+    prompting = interactive(words)
     vectors = load_query_vectors(model_path, limit, which)
 
     def answer(query: str):
@@ -437,14 +464,16 @@ def analogy(words, model_path, k, cosmul, which, limit, as_json):
         a, b, c = parts
         return vectors.analogy(a, b, c, k=k, cosmul=cosmul)
 
-    if list(words) == ["-"]:
+    if prompting:
+        ask("Enter three words A B C", answer, lambda q, results: print_results(q, results, as_json, False, "answers"))
+    elif list(words) == ["-"]:
         run_queries(read_stdin_lines(), answer, as_json, True, "answers")
     else:
         run_queries([" ".join(words)], answer, as_json, False, "answers")
 
 
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1)
 @model_option
 @vectors_option
 @limit_option
@@ -452,12 +481,16 @@ def analogy(words, model_path, k, cosmul, which, limit, as_json):
 def similarity(words, model_path, which, limit, as_json):
     """Cosine similarity of two words, or of each 'A B' line from stdin with -.
 
+    With no words and a terminal on stdin, asks for pairs at a prompt.
+
     \b
     Example:
       w2v similarity man woman
       printf 'cat dog\\ncar train\\n' | w2v similarity -
       w2v similarity man woman --vectors sum
+      w2v similarity -m text8.w2v                    # a prompt
     """
+    prompting = interactive(words)
     vectors = load_query_vectors(model_path, limit, which)
     from_stdin = list(words) == ["-"]
 
@@ -476,7 +509,10 @@ def similarity(words, model_path, which, limit, as_json):
         else:
             click.echo(format_score(score))
 
-    answer_each(read_stdin_lines() if from_stdin else [" ".join(words)], answer, emit, fail_alone=from_stdin)
+    if prompting:
+        ask("Enter two words", answer, emit)
+    else:
+        answer_each(read_stdin_lines() if from_stdin else [" ".join(words)], answer, emit, fail_alone=from_stdin)
 
 
 # -- export -----------------------------------------------------------------------------------
