@@ -40,5 +40,14 @@ class WordNotFound(W2VError, KeyError):
         return self.args[0]
 
 
+class WordBeyondLimit(WordNotFound):
+    """A query word is in the vocabulary, but beyond the most frequent words that were loaded."""
+
+    def __init__(self, word, limit, rank):
+        self.word, self.suggestions, self.limit, self.rank = word, [], limit, rank
+        W2VError.__init__(self, f"word {word!r} is beyond the {limit:,} most frequent words loaded "
+                                f"(it is number {rank:,}); raise --limit")
+
+
 class TrainingDiverged(W2VError):
     """Training produced NaN or Inf weights (usually a learning rate that is too high)."""
