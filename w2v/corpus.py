@@ -181,6 +181,9 @@ def _grown(arr, used, need=0):
 
 
 def _open_source(source):
+    if hasattr(source, "readinto") or hasattr(source, "read"):  # an open binary stream: used as is, not closed
+        return source, False
+    source = os.fspath(source)
     if source == "-":
         stream = getattr(sys.stdin, "buffer", None)
         if stream is None:
@@ -231,7 +234,7 @@ def _sanitized(chunk):
 
 
 def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_bytes=1 << 24):
-    """Tokenize ``source`` (a path, or "-" for stdin) in one pass; count words and store ids.
+    """Tokenize ``source`` (a path, "-" for stdin, or an open binary stream) in one pass; count words and store ids.
 
     ``progress(bytes_read)`` is called after each chunk with the total bytes read so far.
     ``workdir`` is where the ids file is created (default: the temp directory).
@@ -247,7 +250,6 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
     if max_vocab_size is not None and max_vocab_size < 1:
         raise ValueError("max_vocab_size must be positive (or None for no limit)")
     max_vocab = int(max_vocab_size or 0)
-    source = os.fspath(source)
     stream, owned = _open_source(source)
     try:
         fd, ids_path = _temporary(workdir, "w2v-ids-", "the token ids file")
