@@ -25,8 +25,8 @@ class ModelError(W2VError):
     """A model or vectors file is missing, truncated, corrupt or of an unknown format."""
 
 
-class WordNotFound(W2VError, KeyError):
-    """A query word is not in the vocabulary."""
+class UnknownWordError(W2VError, KeyError):
+    """A query word is not in the vocabulary; ``word`` is it, ``suggestions`` the close words found."""
 
     def __init__(self, word, suggestions=()):
         self.word = word
@@ -38,6 +38,9 @@ class WordNotFound(W2VError, KeyError):
 
     def __str__(self):
         return self.args[0]
+
+
+WordNotFound = UnknownWordError  # the name the query modules and the CLI use
 
 
 class WordBeyondLimit(WordNotFound):
