@@ -231,7 +231,7 @@ def _sanitized(chunk):
 
 
 def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_bytes=1 << 24):
-    """Tokenize ``source`` (a path, or "-" for stdin) in one pass; count words and store ids.
+    """Tokenize ``source`` (a path, "-" for stdin, or a binary stream) in one pass; count words and store ids.
 
     ``progress(bytes_read)`` is called after each chunk with the total bytes read so far.
     ``workdir`` is where the ids file is created (default: the temp directory).
@@ -247,8 +247,11 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
     if max_vocab_size is not None and max_vocab_size < 1:
         raise ValueError("max_vocab_size must be positive (or None for no limit)")
     max_vocab = int(max_vocab_size or 0)
-    source = os.fspath(source)
-    stream, owned = _open_source(source)
+    if hasattr(source, "readinto"):  # an open binary stream: a byte range of a file, say
+        stream, owned, source = source, False, getattr(source, "name", "<stream>")
+    else:
+        source = os.fspath(source)
+        stream, owned = _open_source(source)
     try:
         fd, ids_path = _temporary(workdir, "w2v-ids-", "the token ids file")
         remaps = _Remaps(workdir)

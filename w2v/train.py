@@ -281,21 +281,25 @@ class _KernelLoader:
             pass
 
 
+def load_init_model(init: str, params: TrainParams):
+    """The native model that ``--init`` continues, checked against ``params``."""
+    from w2v.formats import load_model
+
+    base = load_model(init)
+    if base.dim != params.dim:
+        raise ParameterError(f"--dim {params.dim} differs from the model's {base.dim}: {init!r}")
+    for name in ("vectors", "output_ns", "output_hs"):
+        weights = getattr(base, name)
+        if weights is not None and not np.isfinite(weights).all():
+            raise ModelError(f"the model's {name} hold NaN or infinity (is the file corrupt?): {init!r}")
+    return base
+
+
 def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init, checkpoint,
                  checkpoint_every, resume_command, signals, progress, after_chunk=None) -> TrainedModel:
     if init is not None and read_vocab:
         raise ParameterError("--init and --read-vocab cannot be combined: --init uses the model's vocabulary")
-    base = None
-    if init is not None:
-        from w2v.formats import load_model
-
-        base = load_model(init)
-        if base.dim != params.dim:
-            raise ParameterError(f"--dim {params.dim} differs from the model's {base.dim}: {init!r}")
-        for name in ("vectors", "output_ns", "output_hs"):
-            weights = getattr(base, name)
-            if weights is not None and not np.isfinite(weights).all():
-                raise ModelError(f"the model's {name} hold NaN or infinity (is the file corrupt?): {init!r}")
+    base = load_init_model(init, params) if init is not None else None
     vocab, scanned, final_id, old_row = build_vocab(corpus_path, params, read_vocab, workdir, prune_at,
                                                     progress, init=base, after_chunk=after_chunk)
     try:
@@ -462,16 +466,7 @@ class _Run:
         model, state, params, progress = self.model, self.state, self.model.params, self.progress
         vocab = model.vocab
         threads = state.threads
-        keep = vocab.keep_probabilities(params.sample)
-        keep_threshold = np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
-        noise_prob, noise_alias = vocab.alias_table() if params.negative > 0 else (np.ones(1, np.float32),
-                                                                                np.zeros(1, np.int32))
-        noise_threshold = np.minimum(np.floor(noise_prob.astype(np.float64) * 65536.0 + 0.5),
-                                     65536).astype(np.uint32)
-        if params.hs:
-            codes, points, code_offsets = vocab.huffman()
-        else:
-            codes, points, code_offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
+        keep_threshold, noise_threshold, noise_alias, codes, points, code_offsets = kernel_tables(vocab, params)
         sigmoid_table, log_sigmoid_table = sigmoid_tables()
         syn1neg = model.output_ns if model.output_ns is not None else np.zeros((1, params.dim), np.float32)
         syn1 = model.output_hs if model.output_hs is not None else np.zeros((1, params.dim), np.float32)
@@ -602,6 +597,22 @@ class _Run:
         command = f"; resume with: {self.resume_command}" if self.resume_command else ""
         raise ckpt.TrainingInterrupted(f"interrupted by {name} {where}; checkpoint saved in "
                                        f"{self.writer.directory!r}{command}", signum or 2)
+
+
+def kernel_tables(vocab: Vocab, params: TrainParams) -> tuple:
+    """The kernel's tables derived from the counts: (keep_threshold, noise_threshold, noise_alias, codes,
+    points, code_offsets), dummies for the parts that ``params`` do not use."""
+    keep = vocab.keep_probabilities(params.sample)
+    keep_threshold = np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
+    noise_prob, noise_alias = vocab.alias_table() if params.negative > 0 else (np.ones(1, np.float32),
+                                                                            np.zeros(1, np.int32))
+    noise_threshold = np.minimum(np.floor(noise_prob.astype(np.float64) * 65536.0 + 0.5),
+                                 65536).astype(np.uint32)
+    if params.hs:
+        codes, points, code_offsets = vocab.huffman()
+    else:
+        codes, points, code_offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
+    return keep_threshold, noise_threshold, noise_alias, codes, points, code_offsets
 
 
 def _progress_text(done, done_before, total, elapsed, starting_alpha, min_alpha, stats, epochs_reported) -> str:
