@@ -157,7 +157,7 @@ class _Run:
         self.restarts = [0] * self.n_workers
         self.log = []  # what happened to workers, for the log and the stats
         self.meter = {"sync_seconds": 0.0, "train_seconds": 0.0, "bytes": 0, "syncs": 0, "full_syncs": 0,
-                      "worker_seconds": 0.0}
+                      "worker_seconds": 0.0, "worker_peak_rss": 0}
         self.stopping = False
         self.last_full = True  # workers start from one model
         cpus = float(ray.cluster_resources().get("CPU", 1.0))
@@ -296,8 +296,11 @@ class _Run:
                   "syncs": meter["syncs"], "full_syncs": meter["full_syncs"],
                   "sync_seconds": meter["sync_seconds"], "sync_share": meter["sync_seconds"] / max(elapsed, 1e-9),
                   "bytes_per_sync": meter["bytes"] / syncs,
+                  # words a worker trains in a second of training (not waiting, not syncing)
                   "worker_words_per_second": (trained - done_before) / max(meter["worker_seconds"], 1e-9),
-                  "restarts": sum(self.restarts), "events": list(self.log)}
+                  "train_phase_seconds": meter["train_seconds"],
+                  "worker_peak_rss": meter["worker_peak_rss"], "restarts": sum(self.restarts),
+                  "events": list(self.log)}
         progress.line(f"{meter['syncs']:,} syncs ({meter['full_syncs']:,} of all rows): "
                       f"{result['bytes_per_sync'] / 1e6:,.1f} MB sent per worker a sync on average, "
                       f"{meter['sync_seconds']:.1f} s syncing ({100 * result['sync_share']:.0f}% of the time)"
@@ -330,7 +333,8 @@ class _Run:
                 self._event(f"worker {i + 1} (pid {self.pids[i]}) died between rounds: {e.cause}")
         t1 = time.monotonic()
         self.meter["train_seconds"] += t1 - t0
-        self.meter["worker_seconds"] += max([r["seconds"] for r in ended.values()], default=0.0)
+        self.meter["worker_seconds"] += sum(r["seconds"] for r in ended.values())
+        self.meter["worker_peak_rss"] = max([self.meter["worker_peak_rss"]] + [r["peak_rss"] for r in ended.values()])
         ended_states = {i: r["state"] for i, r in ended.items()}
         self.sync_number += 1
         everything_done = all(self._finished(ended_states.get(i, s)) for i, s in enumerate(self.states))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import resource
 import socket
 import tempfile
 import threading
@@ -168,7 +169,8 @@ class Worker:
         if failures:
             raise failures[0]
         return {"words": int(state.words_done.sum()) - start_words, "seconds": time.monotonic() - started,
-                "finished": state.finished, "state": state_to_dict(state)}
+                "finished": state.finished, "state": state_to_dict(state),
+                "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
     def _check_set_up(self) -> None:
         if self.scans is None:
