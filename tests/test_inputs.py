@@ -222,7 +222,7 @@ def test_utf16_without_a_mark_names_the_fix(tmp_path):
     (tmp_path / "c.txt").write_bytes(TEXT.encode("utf-16-le"))
     assert one_error_line(run("vocab", tmp_path / "c.txt")) == (
         f"Error: '{tmp_path / 'c.txt'}' looks like UTF-16-LE text without a byte-order mark: give --encoding "
-        f"utf-16-le, or convert it: iconv -f utf-16-le -t utf-8 FILE > FILE.utf8")
+        f"utf-16-le, or convert it: iconv -f utf-16-le -t utf-8 {tmp_path / 'c.txt'} > {tmp_path / 'c.utf8.txt'}")
     assert vocab_of(tmp_path / "c.txt", "--encoding", "utf-16-le") == expected_vocab(TEXT)
 
 
@@ -237,7 +237,8 @@ def test_cp949_korean_without_encoding_is_refused_with_the_fix(tmp_path):
     assert re.fullmatch(
         re.escape(f"Error: '{tmp_path / 'ko.txt'}' is not UTF-8 (") + r"[3-9]\d" + re.escape(
             "% of its non-ASCII bytes are invalid UTF-8); it looks like CP949 / EUC-KR (Korean): give --encoding "
-            "cp949, or convert it: iconv -f cp949 -t utf-8 FILE > FILE.utf8"), one_error_line(result))
+            f"cp949, or convert it: iconv -f cp949 -t utf-8 {tmp_path / 'ko.txt'} > {tmp_path / 'ko.utf8.txt'}"),
+        one_error_line(result))
     assert os.listdir(tmp_path) == ["ko.txt"]
 
 
@@ -255,14 +256,15 @@ def test_cp1252_portuguese(tmp_path):
     (tmp_path / "pt.txt").write_bytes(PORTUGUESE.encode("cp1252"))
     message = one_error_line(run("vocab", tmp_path / "pt.txt"))
     assert message.endswith("it looks like CP1252 / Latin-1 (Western European): give --encoding cp1252, or "
-                            "convert it: iconv -f cp1252 -t utf-8 FILE > FILE.utf8")
+                            f"convert it: iconv -f cp1252 -t utf-8 {tmp_path / 'pt.txt'} > {tmp_path / 'pt.utf8.txt'}")
     assert vocab_of(tmp_path / "pt.txt", "--encoding", "cp1252") == expected_vocab(PORTUGUESE)
     assert vocab_of(tmp_path / "pt.txt", "--encoding", "latin-1") == expected_vocab(PORTUGUESE)
 
 
 def test_a_gzip_of_cp949_text_is_refused_too(tmp_path):
     (tmp_path / "ko.gz").write_bytes(gzip.compress(KOREAN.encode("cp949")))
-    assert "(decompressed) is not UTF-8" in one_error_line(run("vocab", tmp_path / "ko.gz"))
+    message = one_error_line(run("vocab", tmp_path / "ko.gz"))
+    assert "(decompressed) is not UTF-8" in message and message.endswith("iconv -f cp949 -t utf-8 FILE > FILE.utf8")
     assert vocab_of(tmp_path / "ko.gz", "--encoding", "cp949") == expected_vocab(KOREAN)
 
 

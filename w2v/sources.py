@@ -40,6 +40,7 @@ import io
 import lzma
 import os
 import re
+import shlex
 import stat
 import sys
 import threading
@@ -166,7 +167,7 @@ def open_source(source, encoding: str | None = None, what: str = "corpus") -> Op
         if encoding is None:
             encoding = _bom_encoding(sample)
             if encoding is None:
-                _check_text(sample, name, what, compression)
+                _check_text(sample, name, what, compression, source)
         transcoder = None
         if encoding == "utf-8-sig" and sample.startswith(codecs.BOM_UTF8):
             sample = sample[len(codecs.BOM_UTF8):]
@@ -481,8 +482,9 @@ class _Transcoder(_Raw):
 # -- is it text? ----------------------------------------------------------------------------------
 
 
-def _check_text(sample, name, what, compression):
+def _check_text(sample, name, what, compression, source):
     """Refuse a sample that is binary or not UTF-8, naming what it looks like and the fix."""
+    convert = _iconv(source, compression)
     if not sample:
         return
     inner = f"{name} (decompressed)" if compression else name
@@ -498,7 +500,7 @@ def _check_text(sample, name, what, compression):
     utf16 = _utf16_without_mark(data)
     if utf16:
         raise CorpusError(f"{inner} looks like {utf16.upper()} text without a byte-order mark: give "
-                          f"--encoding {utf16}, or convert it: iconv -f {utf16} -t utf-8 FILE > FILE.utf8")
+                          f"--encoding {utf16}, or convert it: {convert(utf16)}")
     control = int(_CONTROL[data].sum())
     nul = int((data == 0).sum())
     if control > MAX_CONTROL_SHARE * data.shape[0] or nul > MAX_NUL_SHARE * data.shape[0]:
@@ -512,9 +514,18 @@ def _check_text(sample, name, what, compression):
         if codec is None:
             fix = "give its encoding with --encoding NAME (e.g. cp1251, big5, koi8-r)"
         else:
-            fix = f"give --encoding {codec}, or convert it: iconv -f {codec} -t utf-8 FILE > FILE.utf8"
+            fix = f"give --encoding {codec}, or convert it: {convert(codec)}"
         raise CorpusError(f"{inner} is not UTF-8 ({share:.0f}% of its non-ASCII bytes are invalid UTF-8); "
                           f"it looks like {label}: {fix}")
+
+
+def _iconv(source, compression):
+    """The iconv command that converts ``source`` to UTF-8 (with the file's own name when it has one)."""
+    if isinstance(source, (str, os.PathLike)) and source != "-" and not compression:
+        path = os.fsdecode(source)
+        stem, ext = os.path.splitext(path)
+        return lambda codec: f"iconv -f {codec} -t utf-8 {shlex.quote(path)} > {shlex.quote(stem + '.utf8' + ext)}"
+    return lambda codec: f"iconv -f {codec} -t utf-8 FILE > FILE.utf8"
 
 
 def _size(n):

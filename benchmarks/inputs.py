@@ -1,0 +1,134 @@
+"""Reading speed of compressed and legacy-encoded corpora (issue 15), against the plain file
+and against the decompressor's (or iconv's) own speed.
+
+    python benchmarks/inputs.py --text8 text8 --korean nsmc.txt --workdir /tmp/inputs --repeats 2 \\
+        --record benchmarks/RESULTS_inputs.md
+
+From ``--text8`` (plain text) it makes text8.gz (gzip -6), text8.bz2 (bzip2 -9) and text8.xz
+(xz -6) in ``--workdir``; from ``--korean`` (UTF-8 Korean text) a CP949 copy. Then, in rounds
+that alternate the cases, it times three things per input, each in its own child process:
+
+- ``tool``: the decompressor alone, ``gzip -dc FILE > /dev/null`` (bzip2, xz; ``iconv -f cp949
+  -t utf-8`` for the CP949 file; ``cat`` for a plain file);
+- ``scan``: ``w2v.corpus.scan_corpus(FILE)`` alone (after a warm-up scan, so without start-up
+  or kernel loading), the number the reader is responsible for;
+- ``vocab``: the whole ``python -m w2v vocab FILE -o /dev/null`` command, with its peak RSS.
+
+MB/s are MB of UTF-8 text per second (the decompressed size), so every row compares with the
+plain file's. Medians over the rounds; the machine's other load during each run is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import run_measured  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCAN = """import sys, time
+from w2v.corpus import scan_corpus
+encoding = sys.argv[2] or None
+with scan_corpus(sys.argv[3]) as s:  # warm-up: loads the cached kernels
+    pass
+start = time.perf_counter()
+with scan_corpus(sys.argv[1], encoding=encoding) as s:
+    print(time.perf_counter() - start, s.n_bytes, s.n_tokens)
+"""
+
+
+def prepare(args) -> list[dict]:
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    text8 = Path(args.text8).resolve()
+    cases = [{"name": "text8 (plain)", "path": text8, "tool": ["cat", str(text8)], "text": text8}]
+    for suffix, tool, level in (("gz", "gzip", "-6"), ("bz2", "bzip2", "-9"), ("xz", "xz", "-6")):
+        path = work / f"text8.{suffix}"
+        if not path.exists():
+            with open(path, "wb") as out:
+                subprocess.run([tool, level, "-c", str(text8)], stdout=out, check=True)
+        cases.append({"name": f"text8.{suffix}", "path": path, "tool": [tool, "-dc", str(path)], "text": text8})
+    if args.korean:
+        korean = Path(args.korean).resolve()
+        utf8, cp949 = work / "korean-utf8.txt", work / "korean-cp949.txt"
+        if not cp949.exists():
+            # characters CP949 lacks (emoji...) become '?': both files hold the same text
+            text = korean.read_bytes().decode("utf-8", "replace").encode("cp949", "replace")
+            cp949.write_bytes(text)
+            utf8.write_bytes(text.decode("cp949").encode())
+        cases.append({"name": "Korean (UTF-8, plain)", "path": utf8, "tool": ["cat", str(utf8)], "text": utf8})
+        cases.append({"name": "Korean (CP949, --encoding cp949)", "path": cp949, "encoding": "cp949",
+                      "tool": ["iconv", "-f", "cp949", "-t", "utf-8", str(cp949)], "text": utf8})
+    tiny = work / "warmup.txt"
+    tiny.write_text("a b c\n")
+    for case in cases:
+        case["warmup"] = tiny
+        case["runs"] = {"tool": [], "scan": [], "vocab": []}
+    return [c for c in cases if not args.only or any(o in c["name"] for o in args.only.split(","))]
+
+
+def measure(case) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    text_mb = case["text"].stat().st_size / 1e6
+    tool = run_measured(["sh", "-c", shlex.join(case["tool"]) + " > /dev/null"])
+    case["runs"]["tool"].append((text_mb / tool.wall, tool.peak_rss_kib, tool.others_cpu))
+    scan = run_measured([sys.executable, "-c", SCAN, str(case["path"]), case.get("encoding", ""),
+                         str(case["warmup"])], env=env).check("scan")
+    seconds, n_bytes, _ = scan.stdout.split()
+    case["runs"]["scan"].append((int(n_bytes) / 1e6 / float(seconds), scan.peak_rss_kib, scan.others_cpu))
+    encoding = ["--encoding", case["encoding"]] if case.get("encoding") else []
+    vocab = run_measured([sys.executable, "-m", "w2v", "vocab", str(case["path"]), "-o", os.devnull, *encoding],
+                         env=env).check("vocab")
+    case["runs"]["vocab"].append((text_mb / vocab.wall, vocab.peak_rss_kib, vocab.others_cpu))
+    print(f"{case['name']}: tool {text_mb / tool.wall:.0f} MB/s, scan {case['runs']['scan'][-1][0]:.0f} MB/s, "
+          f"vocab {text_mb / vocab.wall:.0f} MB/s, {vocab.peak_rss_kib / 1024:.0f} MiB", flush=True)
+
+
+def table(cases, command) -> str:
+    def med(runs, i):
+        return statistics.median(r[i] for r in runs)
+
+    lines = [
+        "| input | stored MB | tool alone MB/s | scan alone MB/s | `w2v vocab` MB/s | scan / tool | `w2v vocab` peak RSS | others' CPU |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in cases:
+        runs = c["runs"]
+        tool, scan, vocab = med(runs["tool"], 0), med(runs["scan"], 0), med(runs["vocab"], 0)
+        others = max((r[2] or 0) for kind in runs.values() for r in kind)
+        lines.append(f"| {c['name']} | {c['path'].stat().st_size / 1e6:.1f} | {tool:.0f} | {scan:.0f} | "
+                     f"{vocab:.0f} | {scan / tool:.2f} | {med(runs['vocab'], 1) / 1024:.0f} MiB | "
+                     f"up to {100 * others:.0f}% |")
+    return "\n".join(lines) + f"\n\nCommand: `{command}`; {len(cases[0]['runs']['scan'])} rounds, medians.\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--text8", required=True, help="the plain text8 file")
+    parser.add_argument("--korean", help="a UTF-8 Korean text file (e.g. nsmc_reviews.txt, gunzipped)")
+    parser.add_argument("--workdir", required=True, help="where the compressed and CP949 copies are made")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--only", help="comma-separated parts of case names to run (e.g. gz,bz2)")
+    parser.add_argument("--record", help="append the table to this Markdown file")
+    args = parser.parse_args()
+    cases = prepare(args)
+    for round_ in range(args.repeats):  # alternate the order, so that no case always runs first
+        for case in cases if round_ % 2 == 0 else cases[::-1]:
+            measure(case)
+    report = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n" + table(
+        cases, "python benchmarks/inputs.py " + shlex.join(sys.argv[1:]))
+    print(report)
+    if args.record:
+        with open(args.record, "a") as f:
+            f.write("\n" + report)
+
+
+if __name__ == "__main__":
+    main()
