@@ -141,16 +141,17 @@ def test_progress_goes_through_the_compressed_bytes(tmp_path):
     assert len(seen) > 2
 
 
-def test_a_truncated_gzip_is_an_error_and_nothing_is_saved(tmp_path):
-    data = gzip.compress(PLAIN)
-    (tmp_path / "corpus.gz").write_bytes(data[: len(data) // 2])
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "zstd"])
+def test_a_truncated_file_is_an_error_and_nothing_is_saved(tmp_path, kind):
+    data = COMPRESSORS[kind](PLAIN)
+    (tmp_path / "corpus.gz").write_bytes(data[: len(data) - 100])
     result = run("train", tmp_path / "corpus.gz", "-o", tmp_path / "m.w2v", *FLAGS)
-    assert one_error_line(result) == (f"Error: '{tmp_path / 'corpus.gz'}' is truncated: the gzip data ends early "
+    assert one_error_line(result) == (f"Error: '{tmp_path / 'corpus.gz'}' is truncated: the {kind} data ends early "
                                       f"(was the download or copy cut short?)")
     assert os.listdir(tmp_path) == ["corpus.gz"]
 
 
-@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz"])
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "zstd"])
 def test_corrupt_compressed_data_is_an_error(tmp_path, kind):
     data = bytearray(COMPRESSORS[kind](PLAIN))
     data[len(data) // 2: len(data) // 2 + 64] = bytes(64)
