@@ -43,6 +43,8 @@ SAMPLES = {
                "这 部 电影 的 故事 非常 感人 演员 的 表演 也 很 出色\n",
     "japanese": "きょう は とても いい 天気 です ね 散歩 に 行きましょう\n"
                 "この 映画 の 物語 は とても 感動的 でした\n",
+    "russian": "мальчик пошёл в школу рано утром вместе со своим младшим братом\n"
+               "новая книга рассказывает об истории старого города и его жителей\n",
     "arabic": "ذهب الولد إلى المدرسة في الصباح الباكر مع أخيه الصغير\n"
               "الكتاب الجديد يتحدث عن تاريخ المدينة القديمة وأهلها\n",
     "emoji": "great movie 😀 loved it ❤️ 👍 would watch again 🎬🍿\n"
@@ -276,9 +278,17 @@ def test_a_gzip_of_cp949_text_is_refused_too(tmp_path):
     ("gbk", SAMPLES["chinese"], "gb18030"),
     ("cp1252", SAMPLES["portuguese"], "cp1252"),
     ("latin-1", SAMPLES["portuguese"], "cp1252"),
+    ("cp1251", SAMPLES["russian"], "cp1251"),
+    ("koi8-r", SAMPLES["russian"], "koi8-r"),
 ])
 def test_the_likely_encoding_is_named_from_byte_statistics(codec, text, guess):
     assert guess_encoding(repeated(text).encode(codec))[0] == guess
+
+
+def test_no_guess_for_bytes_that_fit_no_script():
+    rng = random.Random(0)
+    noise = bytes(rng.choice(b"abc \x80\x8d\x90\x9d\xa0\xff") for _ in range(20_000))
+    assert guess_encoding(noise) == (None, "a legacy (non-UTF-8) encoding")
 
 
 @pytest.mark.skipif(not (SHARED / "nsmc_reviews.txt.gz").exists(), reason="no shared corpora here")

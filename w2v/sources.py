@@ -599,39 +599,62 @@ def _invalid_utf8(sample):
 
 
 _HANGUL = re.compile("[\uac00-\ud7a3]")
-_KANA = re.compile("[\u3040-\u30ff\uff66-\uff9f]")
-_HAN = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uff65]")
+_KANA = re.compile("[\u3040-\u30ff]")  # not half-width katakana: KOI8-R letters read as those
+_HAN = re.compile("[\u4e00-\u9fa5]")  # the unified ideographs GBK has, two bytes each
 _LATIN = re.compile("[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u00a1-\u00bf\u2013-\u2026\u20ac]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+# most Cyrillic text is lower case: KOI8-R read as CP1251 (or back) is mostly upper case
+_CYRILLIC_LOWER = re.compile("[\u0430-\u045f]")
 _GUESS_BYTES = 1 << 20
 
 
 def guess_encoding(sample: bytes):
     """(codec, description) of the legacy encoding ``sample`` most likely is in, or (None, ...).
 
-    From byte statistics through Python's own codecs: the share of the decoded
-    non-ASCII characters that fall in the script each encoding is used for.
-    Korean comes first (the largest group of users). CP949 text is almost all
-    KS X 1001 Hangul (lead bytes B0-C8); Chinese read as CP949 gives many Hanja
-    and Japanese gives Hangul outside that block, so they fall through.
+    From byte statistics through Python's own codecs, tried in this order (the
+    first that fits wins): the sample decoded in each candidate, what share of
+    its non-ASCII characters are the ones that encoding's text is made of.
+
+    - CP949: KS X 1001 Hangul (lead bytes B0-C8). Korean comes first, the largest
+      group of users; Chinese read as CP949 gives many Hanja, and Japanese gives
+      Hangul outside that block, so they fall through.
+    - Shift-JIS: hiragana and katakana (not half-width: KOI8-R letters read so).
+    - CP1251 and KOI8-R: lower-case Cyrillic (either one read as the other is
+      mostly upper case), in text whose letters are mostly non-ASCII.
+    - GB18030: GB2312's level-1 hanzi (lead bytes B0-D7).
+    - CP1252: Western European letters, few among the ASCII ones (accents, not words).
     """
     sample = sample[:_GUESS_BYTES]
-    text = sample.decode("cp949", "replace")
-    non_ascii = len(_NON_ASCII.findall(text))
-    if non_ascii:
-        hangul = "".join(_HANGUL.findall(text)).encode("cp949")
-        common = int((np.frombuffer(hangul, dtype=np.uint8)[0::2] >= 0xB0).sum())  # KS X 1001 lead bytes
-        if common > 0.85 * non_ascii:
-            return "cp949", "CP949 / EUC-KR (Korean)"
-    for codec, pattern, share, label in (("shift_jis", _KANA, 0.2, "Shift-JIS (Japanese)"),
-                                         ("gb18030", _HAN, 0.85, "GBK / GB18030 (Chinese)"),
-                                         ("cp1252", _LATIN, 0.85, "CP1252 / Latin-1 (Western European)")):
+    data = np.frombuffer(sample, dtype=np.uint8)
+    high = int((data >= 0x80).sum())
+    ascii_letters = int((((data | 0x20) >= ord("a")) & ((data | 0x20) <= ord("z"))).sum())
+    accents = high < 0.4 * (high + ascii_letters)
+    for codec, share, common, label in (
+            ("cp949", 0.85, _ks_x_1001_hangul, "CP949 / EUC-KR (Korean)"),
+            ("shift_jis", 0.2, _KANA.findall, "Shift-JIS (Japanese)"),
+            ("cp1251", 0.7, None if accents else _CYRILLIC_LOWER.findall, "CP1251 (Cyrillic)"),
+            ("koi8-r", 0.7, None if accents else _CYRILLIC_LOWER.findall, "KOI8-R (Russian)"),
+            ("gb18030", 0.6, _gb2312_level1, "GBK / GB18030 (Chinese)"),
+            ("cp1252", 0.85, _LATIN.findall if accents else None, "CP1252 / Latin-1 (Western European)")):
+        if common is None:
+            continue
         text = sample.decode(codec, "replace")
         non_ascii = len(_NON_ASCII.findall(text))
-        if non_ascii and len(pattern.findall(text)) > share * non_ascii and \
-                text.count("\ufffd") < 0.05 * non_ascii:
+        if non_ascii and len(common(text)) > share * non_ascii and text.count("\ufffd") < 0.05 * non_ascii:
             return codec, label
     return None, "a legacy (non-UTF-8) encoding"
+
+
+def _ks_x_1001_hangul(text):
+    """The Hangul syllables of ``text`` that CP949 writes with a KS X 1001 lead byte (B0-C8)."""
+    pairs = np.frombuffer("".join(_HANGUL.findall(text)).encode("cp949"), dtype=np.uint8).reshape(-1, 2)
+    return np.flatnonzero(pairs[:, 0] >= 0xB0)
+
+
+def _gb2312_level1(text):
+    """The hanzi of ``text`` in GB2312's level 1 (the 3,755 most common: lead bytes B0-D7)."""
+    pairs = np.frombuffer("".join(_HAN.findall(text)).encode("gb18030"), dtype=np.uint8).reshape(-1, 2)
+    return np.flatnonzero((pairs[:, 0] >= 0xB0) & (pairs[:, 0] <= 0xD7) & (pairs[:, 1] >= 0xA1))
 
 
 # -- nothing silent -------------------------------------------------------------------------------
