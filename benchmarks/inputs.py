@@ -16,6 +16,11 @@ that alternate the cases, it times three things per input, each in its own child
 
 MB/s are MB of UTF-8 text per second (the decompressed size), so every row compares with the
 plain file's. Medians over the rounds; the machine's other load during each run is shown.
+
+    python benchmarks/inputs.py --statistics FILE...
+
+prints, for each file, the numbers ``w2v.sources`` judges the start of a text by (control and
+NUL bytes, invalid UTF-8), next to its thresholds, and what it decides.
 """
 
 from __future__ import annotations
@@ -109,7 +114,51 @@ def table(cases, command) -> str:
     return "\n".join(lines) + f"\n\nCommand: `{command}`; {len(cases[0]['runs']['scan'])} rounds, medians.\n"
 
 
+def statistics_table(paths) -> str:
+    """The sniffing statistics of each file's first SAMPLE_BYTES (after decompression)."""
+    import numpy as np
+
+    from w2v import sources
+    from w2v.errors import CorpusError
+
+    lines = ["| file | sample | control bytes | NUL bytes | invalid UTF-8 sequences | of non-ASCII bytes | decision |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for path in paths:
+        with open(path, "rb") as f:
+            head = f.read(8)
+        kind = sources._compression(head)
+        opener = {"gzip": "gzip", "bzip2": "bz2", "xz": "lzma"}.get(kind)
+        if opener:
+            module = __import__(opener)
+            with module.open(path, "rb") as f:
+                sample = f.read(sources.SAMPLE_BYTES)
+        else:
+            with open(path, "rb") as f:
+                sample = f.read(sources.SAMPLE_BYTES)
+        data = np.frombuffer(sample, dtype=np.uint8)
+        control = int(sources._CONTROL[data].sum())
+        nul = int((data == 0).sum())
+        sequences, invalid, non_ascii = sources._invalid_utf8(sample)
+        try:
+            with sources.open_source(path):
+                decision = "read"
+        except CorpusError as e:
+            decision = "refused: " + str(e).replace(repr(str(path)), "FILE").split(":")[0]
+        n = max(data.shape[0], 1)
+        lines.append(f"| {Path(path).name} | {data.shape[0]:,} B | {100 * control / n:.3f}% | {100 * nul / n:.3f}% | "
+                     f"{sequences:,} ({sequences * 10_000 / n:.2f} per 10 kB) | "
+                     f"{100 * invalid / max(non_ascii, 1):.1f}% of {non_ascii:,} | {decision} |")
+    lines.append(f"\nThresholds: control > {100 * sources.MAX_CONTROL_SHARE:g}% or NUL > "
+                 f"{100 * sources.MAX_NUL_SHARE:g}% is binary; invalid UTF-8 > {100 * sources.MAX_INVALID_SHARE:g}% "
+                 f"of the non-ASCII bytes, with at least {sources.MIN_INVALID} sequences and one per "
+                 f"{sources.INVALID_PER_BYTES:,} bytes, is not UTF-8.")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--statistics"]:
+        print(statistics_table(sys.argv[2:]))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--text8", required=True, help="the plain text8 file")
     parser.add_argument("--korean", help="a UTF-8 Korean text file (e.g. nsmc_reviews.txt, gunzipped)")
