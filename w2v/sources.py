@@ -18,7 +18,8 @@ used as is and never closed). It looks at the first bytes, not the file name:
   control bytes), UTF-16 without a mark, or mostly not UTF-8 (more than
   ``MAX_INVALID_SHARE`` of its non-ASCII bytes invalid, and at least
   ``MIN_INVALID`` and one per ``INVALID_PER_BYTES`` bytes): the message names
-  the likely encoding (CP949 / EUC-KR, Shift-JIS, GBK, CP1252) and the fix.
+  the likely encoding (``guess_encoding``: CP949 / EUC-KR, Shift-JIS, CP1251,
+  KOI8-R, GBK, CP1252) and the fix.
   Real text in any script has no control bytes besides tab, line and page
   breaks, and valid UTF-8 has no invalid sequences; a UTF-8 corpus with a
   few bad bytes is read, the scanner replacing them with U+FFFD.
@@ -28,7 +29,11 @@ The result is an ``OpenedSource``: ``stream`` (raw UTF-8 bytes; its
 file), what was found (``compression``, ``member``, ``encoding``), and
 ``bytes_read`` / ``size`` of the file as stored, for progress through a
 compressed file. Memory is bounded: the sample, the decompressor's window
-and one transcoding chunk.
+and one transcoding chunk. The measurements behind the thresholds are in
+benchmarks/RESULTS_inputs.md (``python benchmarks/inputs.py --statistics``).
+
+``vocabulary_warning`` is the last guard: the warning for a big text that gave
+a tiny vocabulary.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ import numpy as np
 
 from w2v.errors import CorpusError
 
-__all__ = ["OpenedSource", "open_source", "input_size"]
+__all__ = ["OpenedSource", "open_source", "input_size", "guess_encoding", "vocabulary_warning"]
 
 SAMPLE_BYTES = 4 << 20  # the start of the text that is checked before reading on
 MAX_CONTROL_SHARE = 0.01  # more control bytes than this (besides NUL) and it is binary...
@@ -668,10 +673,11 @@ def vocabulary_warning(n_bytes: int, kept_words: int, min_count: int) -> str | N
 
     ``kept_words`` is the number of words seen at least ``min_count`` times.
     Measured (benchmarks/RESULTS_inputs.md): English (text8) and Korean (NSMC)
-    from 1 MB to 100 MB keep 40-400 such words per 10 kB once multiplied by
-    the min count; so the rule warns below 1, and only from 1 MB up. Text with
-    few distinct tokens on purpose (generated sequences) gets it too: it is
-    only a warning.
+    from 1 MB to 100 MB keep 40-200 such words per 10 kB once multiplied by the
+    min count (5, 20 or 100), falling slowly as the corpus grows; the garbage of
+    issue 15 (a .gz read as text) kept 0.15. So the rule warns below 1, and only
+    from 1 MB up. Text with few distinct tokens on purpose (generated
+    sequences) gets it too: it is only a warning.
     """
     if n_bytes < WARN_MIN_BYTES or kept_words * max(min_count, 1) * WARN_BYTES_PER_WORD >= n_bytes:
         return None
