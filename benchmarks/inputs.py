@@ -38,14 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import run_measured  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SCAN = """import sys, time
+SCAN = """import resource, sys, time
 from w2v.corpus import scan_corpus
 encoding = sys.argv[2] or None
 with scan_corpus(sys.argv[3]) as s:  # warm-up: loads the cached kernels
     pass
-start = time.perf_counter()
+start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
 with scan_corpus(sys.argv[1], encoding=encoding) as s:
-    print(time.perf_counter() - start, s.n_bytes, s.n_tokens)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    print(time.perf_counter() - start, cpu, s.n_bytes, s.n_tokens)
 """
 
 
@@ -82,18 +84,21 @@ def prepare(args) -> list[dict]:
 def measure(case) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     text_mb = case["text"].stat().st_size / 1e6
+    # (MB/s by the wall clock, peak RSS, others' share of the CPUs, MB per CPU second)
     tool = run_measured(["sh", "-c", shlex.join(case["tool"]) + " > /dev/null"])
-    case["runs"]["tool"].append((text_mb / tool.wall, tool.peak_rss_kib, tool.others_cpu))
+    case["runs"]["tool"].append((text_mb / tool.wall, tool.peak_rss_kib, tool.others_cpu, text_mb / max(tool.cpu_s, 0.01)))
     scan = run_measured([sys.executable, "-c", SCAN, str(case["path"]), case.get("encoding", ""),
                          str(case["warmup"])], env=env).check("scan")
-    seconds, n_bytes, _ = scan.stdout.split()
-    case["runs"]["scan"].append((int(n_bytes) / 1e6 / float(seconds), scan.peak_rss_kib, scan.others_cpu))
+    seconds, cpu, n_bytes, _ = scan.stdout.split()
+    mb = int(n_bytes) / 1e6
+    case["runs"]["scan"].append((mb / float(seconds), scan.peak_rss_kib, scan.others_cpu, mb / max(float(cpu), 0.01)))
     encoding = ["--encoding", case["encoding"]] if case.get("encoding") else []
     vocab = run_measured([sys.executable, "-m", "w2v", "vocab", str(case["path"]), "-o", os.devnull, *encoding],
                          env=env).check("vocab")
-    case["runs"]["vocab"].append((text_mb / vocab.wall, vocab.peak_rss_kib, vocab.others_cpu))
-    print(f"{case['name']}: tool {text_mb / tool.wall:.0f} MB/s, scan {case['runs']['scan'][-1][0]:.0f} MB/s, "
-          f"vocab {text_mb / vocab.wall:.0f} MB/s, {vocab.peak_rss_kib / 1024:.0f} MiB", flush=True)
+    case["runs"]["vocab"].append((text_mb / vocab.wall, vocab.peak_rss_kib, vocab.others_cpu, text_mb / max(vocab.cpu_s, 0.01)))
+    print(f"{case['name']}: tool {text_mb / tool.wall:.0f} MB/s ({text_mb / max(tool.cpu_s, 0.01):.0f} per CPU s), "
+          f"scan {mb / float(seconds):.0f} MB/s ({mb / max(float(cpu), 0.01):.0f}), vocab {text_mb / vocab.wall:.0f} MB/s "
+          f"({text_mb / max(vocab.cpu_s, 0.01):.0f}), {vocab.peak_rss_kib / 1024:.0f} MiB", flush=True)
 
 
 def table(cases, command) -> str:
@@ -101,16 +106,21 @@ def table(cases, command) -> str:
         return statistics.median(r[i] for r in runs)
 
     lines = [
-        "| input | stored MB | tool alone MB/s | scan alone MB/s | `w2v vocab` MB/s | scan / tool | `w2v vocab` peak RSS | others' CPU |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| input | stored MB | tool alone MB/s | scan alone MB/s | `w2v vocab` MB/s | scan / tool (wall) "
+        "| scan / tool (CPU) | `w2v vocab` peak RSS | scan peak RSS | others' CPU |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for c in cases:
         runs = c["runs"]
-        tool, scan, vocab = med(runs["tool"], 0), med(runs["scan"], 0), med(runs["vocab"], 0)
+        tool, scan, vocab = (med(runs[k], 0) for k in ("tool", "scan", "vocab"))
+        tool_cpu, scan_cpu, vocab_cpu = (med(runs[k], 3) for k in ("tool", "scan", "vocab"))
         others = max((r[2] or 0) for kind in runs.values() for r in kind)
-        lines.append(f"| {c['name']} | {c['path'].stat().st_size / 1e6:.1f} | {tool:.0f} | {scan:.0f} | "
-                     f"{vocab:.0f} | {scan / tool:.2f} | {med(runs['vocab'], 1) / 1024:.0f} MiB | "
-                     f"up to {100 * others:.0f}% |")
+        lines.append(f"| {c['name']} | {c['path'].stat().st_size / 1e6:.1f} | {tool:.0f} ({tool_cpu:.0f}) | "
+                     f"{scan:.0f} ({scan_cpu:.0f}) | {vocab:.0f} ({vocab_cpu:.0f}) | {scan / tool:.2f} | "
+                     f"{scan_cpu / tool_cpu:.2f} | {med(runs['vocab'], 1) / 1024:.0f} MiB | "
+                     f"{med(runs['scan'], 1) / 1024:.0f} MiB | up to {100 * min(others, 1):.0f}% |")
+    lines.append("\nMB/s: MB of UTF-8 text per second of wall clock; in brackets, per CPU second of the process "
+                 "(the tool's, the scan's alone, or the whole `w2v vocab` command's).")
     return "\n".join(lines) + f"\n\nCommand: `{command}`; {len(cases[0]['runs']['scan'])} rounds, medians.\n"
 
 
