@@ -66,6 +66,7 @@ MAX_INVALID_SHARE = 0.3  # more of the non-ASCII bytes invalid than this and it 
 MIN_INVALID = 8  # ...when there are at least this many invalid sequences
 INVALID_PER_BYTES = 10_000  # ...and at least one per this many bytes of the sample
 TRANSCODE_BYTES = 1 << 20  # bytes decoded at a time by --encoding
+DECOMPRESS_STEP_BYTES = 1 << 20  # decompressed bytes asked for at a time
 ZSTD_INPUT_BYTES = 1 << 16  # compressed bytes given to zstd at a time (text comes out ~3-10x larger)
 
 _SIGNATURES = [  # (start of the file, what it is): formats that are never text
@@ -432,8 +433,8 @@ class _Guarded(_Raw):
     def readinto(self, view):
         if self.compression is None:  # read errors of the file itself are the caller's to report
             return _readinto(self.stream, view)
-        try:
-            return _readinto(self.stream, view)
+        try:  # decompressors return new bytes objects: a step at a time keeps those small
+            return _readinto(self.stream, view[:DECOMPRESS_STEP_BYTES])
         except CorpusError:
             raise
         except EOFError:
