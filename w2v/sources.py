@@ -104,9 +104,10 @@ class OpenedSource:
     """A source opened by ``open_source``; close it (or use ``with``) when done."""
 
     def __init__(self, stream, name, raw, size, compression=None, member=None, encoding=None,
-                 closers=(), transcoder=None):
+                 closers=(), transcoder=None, what="corpus"):
         self.stream = stream  # UTF-8 bytes: readinto(buffer) / read(n)
         self.name = name  # for messages: "'corpus.txt.gz'" or "standard input"
+        self.what = what  # "corpus", "analogy file"...
         self.size = size  # bytes of the file as stored, None when unknown (a pipe)
         self.compression = compression  # "gzip", "bzip2", "xz", "zstd", "zip" or None
         self.member = member  # the file read inside a zip
@@ -124,6 +125,10 @@ class OpenedSource:
     def replaced(self) -> int:
         """Byte sequences invalid in ``encoding`` replaced by U+FFFD so far (0 for UTF-8 read as is)."""
         return self._transcoder.replaced if self._transcoder is not None else 0
+
+    def cannot_read(self, reason: str) -> str:
+        """The message for a read error: "cannot read corpus 'x.txt': ..." (or "from standard input")."""
+        return f"cannot read {_reading(self.what, self.name)}: {reason}"
 
     def describe(self) -> str:
         """What was found, for a summary line: 'gzip, cp949', 'zip member text8', or ''."""
@@ -183,7 +188,7 @@ def open_source(source, encoding: str | None = None, what: str = "corpus") -> Op
             encoding = None
         else:
             stream = transcoder = _Transcoder(_Prefixed(sample, stream), encoding, name)
-        return OpenedSource(stream, name, counted, size, compression, member, encoding, closers, transcoder)
+        return OpenedSource(stream, name, counted, size, compression, member, encoding, closers, transcoder, what)
     except BaseException:
         for close in reversed(closers):
             close()
