@@ -474,3 +474,12 @@ def test_a_few_stray_latin1_bytes_in_a_big_utf8_file_are_not_a_reason_to_refuse(
     (tmp_path / "c.txt").write_bytes(bytes(data))
     with scan_corpus(tmp_path / "c.txt") as scanned:
         assert scanned.replaced == 20
+
+
+def test_closing_early_stops_the_reading_thread(tmp_path):
+    import threading
+
+    (tmp_path / "c.gz").write_bytes(gzip.compress(PLAIN * 8))
+    with open_source(tmp_path / "c.gz") as opened:
+        assert opened.stream.read(10) == PLAIN[:10]
+    assert not any(t.name == "w2v-reader" for t in threading.enumerate())

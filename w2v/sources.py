@@ -44,6 +44,7 @@ import gzip
 import io
 import lzma
 import os
+import queue
 import re
 import shlex
 import stat
@@ -67,6 +68,7 @@ MIN_INVALID = 8  # ...when there are at least this many invalid sequences
 INVALID_PER_BYTES = 10_000  # ...and at least one per this many bytes of the sample
 TRANSCODE_BYTES = 1 << 20  # bytes decoded at a time by --encoding
 DECOMPRESS_STEP_BYTES = 1 << 20  # decompressed bytes asked for at a time
+PREFETCH_BLOCKS = 8  # of them read ahead by the reading thread
 ZSTD_INPUT_BYTES = 1 << 16  # compressed bytes given to zstd at a time (text comes out ~3-10x larger)
 
 _SIGNATURES = [  # (start of the file, what it is): formats that are never text
@@ -188,6 +190,9 @@ def open_source(source, encoding: str | None = None, what: str = "corpus") -> Op
             encoding = None
         else:
             stream = transcoder = _Transcoder(_Prefixed(sample, stream), encoding, name)
+        if compression or transcoder:
+            stream = _Prefetched(stream)
+            closers.append(stream.close)
         return OpenedSource(stream, name, counted, size, compression, member, encoding, closers, transcoder, what)
     except BaseException:
         for close in reversed(closers):
@@ -425,6 +430,62 @@ def _zip_member(raw, seekable, name, counted, closers):
 def _zip_clutter(filename):
     """Files that archivers add beside the real one (macOS resource forks, Finder metadata)."""
     return filename.startswith("__MACOSX/") or os.path.basename(filename) in (".DS_Store", "Thumbs.db")
+
+
+class _Prefetched(_Raw):
+    """Reads ``stream`` in a thread of its own, up to ``PREFETCH_BLOCKS`` blocks ahead.
+
+    zlib, bz2 and lzma release the GIL while they work, and the scan kernels hold
+    it only between chunks: with two cores, decompressing (or transcoding) the
+    next megabytes overlaps scanning the last ones, so a compressed corpus reads
+    at the slower of the two speeds instead of their sum. An error in the thread
+    is raised by the ``readinto`` that reaches it.
+    """
+
+    def __init__(self, stream):
+        self.queue = queue.Queue(PREFETCH_BLOCKS)
+        self.stopping = threading.Event()
+        self.block = memoryview(b"")
+        self.done = False
+        self.thread = threading.Thread(target=self._fill, args=(stream,), name="w2v-reader", daemon=True)
+        self.thread.start()
+
+    def _fill(self, stream):
+        try:
+            while not self.stopping.is_set():
+                block = bytearray(DECOMPRESS_STEP_BYTES)
+                n = _readinto(stream, memoryview(block))
+                self._put(memoryview(block)[:n])
+                if not n:
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the reading thread
+            self._put(e)
+
+    def _put(self, item):
+        while not self.stopping.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def readinto(self, view):
+        while not self.block and not self.done:
+            item = self.queue.get()
+            if isinstance(item, BaseException):
+                self.done = True
+                raise item
+            self.done = not item
+            self.block = item
+        n = min(len(view), len(self.block))
+        view[:n] = self.block[:n]
+        self.block = self.block[n:]
+        return n
+
+    def close(self):
+        """Stop the thread (it may be waiting for room in the queue) before the file is closed."""
+        self.stopping.set()
+        self.thread.join()
 
 
 class _Guarded(_Raw):
