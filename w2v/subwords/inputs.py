@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2v.subwords.ngrams import SubwordSpec, spec_hashes_batch
+from w2v.subwords.ngrams import BOW, EOW, SubwordSpec, spec_hashes_batch
 
 # Scripts whose characters are syllables or logograms: one carries what two or three letters do.
 SYLLABIC_SCRIPTS = {
@@ -80,7 +80,7 @@ def choose_lengths(words, counts=None) -> tuple[int, int, str]:
 def input_rows(words, spec: SubwordSpec) -> InputRows:
     """Each word's rows in the input matrix, and the sorted buckets its n-gram rows stand for."""
     words = list(words)
-    offsets, hashes = spec_hashes_batch(words, spec)
+    offsets, hashes = spec_hashes_batch(words, spec, compiled_hashes)
     buckets = (hashes % np.uint32(spec.bucket)).astype(np.int64)
     used, compact = np.unique(buckets, return_inverse=True)
     vocab_size = len(words)
@@ -93,6 +93,16 @@ def input_rows(words, spec: SubwordSpec) -> InputRows:
     own[out_offsets[:-1]] = True
     rows[~own] = vocab_size + compact.reshape(-1).astype(np.int32)
     return InputRows(used, out_offsets, rows)
+
+
+def compiled_hashes(words, minn: int, maxn: int) -> tuple[np.ndarray, np.ndarray]:
+    """``ngram_hashes_batch`` through the compiled kernel (training imports numba anyway)."""
+    from w2v.subwords.kernels import ngram_hashes
+
+    encoded = [(BOW + word + EOW).encode("utf-8") for word in words]
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=starts[1:])
+    return ngram_hashes(np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, minn, maxn)
 
 
 def initial_input(n_rows: int, dim: int, seed: int) -> np.ndarray:

@@ -163,16 +163,21 @@ def ngram_hashes_batch(words, minn: int, maxn: int) -> tuple[np.ndarray, np.ndar
     return offsets, hashes
 
 
-def spec_hashes_batch(words, spec: SubwordSpec) -> tuple[np.ndarray, np.ndarray]:
-    """``ngram_hashes_batch`` for every n-gram ``spec`` gives (``spec_ngrams``'s order per word)."""
+def spec_hashes_batch(words, spec: SubwordSpec, hashes_batch=None) -> tuple[np.ndarray, np.ndarray]:
+    """``ngram_hashes_batch`` for every n-gram ``spec`` gives (``spec_ngrams``'s order per word).
+
+    ``hashes_batch``: a function with ``ngram_hashes_batch``'s arguments and results to use instead
+    (training passes the compiled one).
+    """
     words = list(words)
-    offsets, hashes = ngram_hashes_batch(words, spec.minn, spec.maxn)
+    hashes_batch = hashes_batch or ngram_hashes_batch
+    offsets, hashes = hashes_batch(words, spec.minn, spec.maxn)
     if not spec.jamo:
         return offsets, hashes
     korean = [i for i, word in enumerate(words) if has_hangul(word)]
     if not korean:
         return offsets, hashes
-    extra_offsets, extra = ngram_hashes_batch([jamo(words[i]) for i in korean], spec.jamo_minn, spec.jamo_maxn)
+    extra_offsets, extra = hashes_batch([jamo(words[i]) for i in korean], spec.jamo_minn, spec.jamo_maxn)
     counts = np.diff(offsets)
     extra_counts = np.zeros(len(words), dtype=np.int64)
     extra_counts[korean] = np.diff(extra_offsets)
