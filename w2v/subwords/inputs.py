@@ -23,6 +23,7 @@ SYLLABIC_SCRIPTS = {
 SYLLABIC_LENGTHS = (1, 4)  # measured best on Korean (NSMC; see benchmarks/RESULTS_subwords.md)
 ALPHABETIC_LENGTHS = (3, 6)  # fastText's default, tuned for Latin letters
 _SAMPLE_WORDS = 200_000  # the most frequent words decide the script
+_MARK_BUCKETS = 1 << 26
 
 
 @dataclass
@@ -82,7 +83,13 @@ def input_rows(words, spec: SubwordSpec) -> InputRows:
     words = list(words)
     offsets, hashes = spec_hashes_batch(words, spec, compiled_hashes)
     buckets = (hashes % np.uint32(spec.bucket)).astype(np.int64)
-    used, compact = np.unique(buckets, return_inverse=True)
+    if spec.bucket <= _MARK_BUCKETS:  # a mark per bucket: linear, where sorting 10^7 ids takes seconds
+        marked = np.zeros(spec.bucket, dtype=bool)
+        marked[buckets] = True
+        used = np.flatnonzero(marked)
+        compact = (np.cumsum(marked) - 1)[buckets]
+    else:
+        used, compact = np.unique(buckets, return_inverse=True)
     vocab_size = len(words)
     counts = np.diff(offsets) + 1  # its own row first
     out_offsets = np.zeros(vocab_size + 1, dtype=np.int64)

@@ -178,13 +178,17 @@ def spec_hashes_batch(words, spec: SubwordSpec, hashes_batch=None) -> tuple[np.n
     if not korean:
         return offsets, hashes
     extra_offsets, extra = hashes_batch([jamo(words[i]) for i in korean], spec.jamo_minn, spec.jamo_maxn)
+    korean = np.asarray(korean, dtype=np.int64)
     counts = np.diff(offsets)
-    extra_counts = np.zeros(len(words), dtype=np.int64)
-    extra_counts[korean] = np.diff(extra_offsets)
-    owner = np.concatenate([np.repeat(np.arange(len(words)), counts), np.repeat(np.asarray(korean, dtype=np.int64),
-                                                                                np.diff(extra_offsets))])
-    order = np.argsort(owner, kind="stable")  # per word: its character n-grams, then its jamo n-grams
-    merged = np.concatenate([hashes, extra])[order]
+    extra_counts = np.diff(extra_offsets)
+    new_counts = counts.copy()
+    new_counts[korean] += extra_counts
     new_offsets = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum(counts + extra_counts, out=new_offsets[1:])
+    np.cumsum(new_counts, out=new_offsets[1:])
+    # per word: its character n-grams, then its jamo n-grams
+    merged = np.empty(new_offsets[-1], dtype=np.uint32)
+    shift = np.repeat(new_offsets[:-1] - offsets[:-1], counts)
+    merged[np.arange(hashes.shape[0]) + shift] = hashes
+    shift = np.repeat(new_offsets[korean] + counts[korean] - extra_offsets[:-1], extra_counts)
+    merged[np.arange(extra.shape[0]) + shift] = extra
     return new_offsets, merged
