@@ -121,7 +121,7 @@ def initial_input(n_rows: int, dim: int, seed: int) -> np.ndarray:
     return weights
 
 
-def composed_vectors(syn0: np.ndarray, inputs: InputRows, vocab_size: int, block: int = 8192) -> np.ndarray:
+def composed_vectors(syn0: np.ndarray, inputs: InputRows, vocab_size: int, block: int = 1024) -> np.ndarray:
     """Each word's vector: the average of its input rows (fastText's getWordVector), float32 (V, d)."""
     out = np.empty((vocab_size, syn0.shape[1]), dtype=np.float32)
     for start in range(0, vocab_size, block):
