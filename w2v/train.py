@@ -349,6 +349,7 @@ class _KernelLoader:
                                        np.zeros(1, dtype=np.int32), np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1,
                                        False, False, False, 0.0, 0.0, 0, 1, 1, np.zeros(1, dtype=np.uint64),
                                        np.zeros(3))
+            subword_inputs.compiled_hashes(["a"], 1, 2)
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
 
