@@ -96,7 +96,7 @@ def _vocabulary(model_path: str):
 @click.option("-o", "--output", metavar="FILE", required=True,
               help="The map: a .png picture, or an .svg whose labels stay text.")
 @base.model_option
-@click.option("-n", "--neighbours", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("-n", "--neighbours", type=click.IntRange(min=0), default=0, show_default=True, metavar="K",
               help="Add each word's K nearest words, in its colour.")
 @click.option("--analogy", nargs=3, metavar="A B C", default=None,
               help="Add A, B, C and the answer D of A - B + C, with arrows B -> A and C -> D.")
