@@ -69,7 +69,7 @@ def vectors_option(function):
 
 def limit_option(function):
     return click.option(
-        "--limit", type=click.IntRange(min=1), default=None,
+        "--limit", type=click.IntRange(min=1), default=None, metavar="N",
         help="Load and search only the N most frequent words (word2vec's max_w, gensim's limit).")(function)
 
 
