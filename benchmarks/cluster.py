@@ -184,6 +184,7 @@ def report(folder: Path) -> str:
                            f"{100 * s['sync_share']:.0f} % | {s['worker_words_per_second']:,.0f} | "
                            f"{r['driver_peak_rss'] / 2**20:,.0f} / {s['worker_peak_rss'] / 2**20:,.0f} MiB |")
             out.append("")
+    out += scaling_model(plain)
     faults = [r for r in records if r["kills"] or r["interrupt"] is not None]
     if faults:
         out += ["## Fault runs", "", "| run | what happened | analogy (30k) | WS353 ρ | words trained |",
@@ -204,6 +205,47 @@ def report(folder: Path) -> str:
     return "\n".join(out) + "\n"
 
 
+def scaling_model(records) -> list[str]:
+    """Expected words/s of M machines x 16 cores from the measured per-thread rate and sync cost."""
+    out = []
+    for mode in ("cbow", "skipgram"):
+        single = [r for r in records if r["mode"] == mode and r["workers"] == 0]
+        one = [r for r in records if r["mode"] == mode and r["workers"] == 1 and r["schedule"] == "pword2vec"]
+        if not single or not one:
+            continue
+        single, one = single[0], one[0]
+        thread_rate = single["stats"]["words_per_second"] / 2
+        local = one["stats"]["sync_seconds"] / max(one["stats"]["syncs"], 1)
+        vocab, dim, hot, every, k = single["vocab"], SETTINGS["dim"], 4096, 8, 8
+        full_bytes = 2 * vocab * dim * 4  # syn0 and syn1neg
+        hot_bytes = 2 * min(hot, vocab) * dim * 4
+        mean_bytes = ((k - 1) * hot_bytes + full_bytes) / k
+        node_rate = 16 * thread_rate
+        words = 16 * (1 << 18)  # a round: 262,144 words a core, as in the measured runs
+        name = "CBOW" if mode == "cbow" else "Skip-gram"
+        out += [f"## Scaling model, {name}", "",
+                f"Measured here: {thread_rate:,.0f} words/s a thread (the single-process run, 2 threads); a sync's "
+                f"local work (delta, combine, apply; 1 worker, no network) {1000 * local:.0f} ms. Assumed: a "
+                f"16-core machine trains at 16 x that = {node_rate / 1e6:.1f}M words/s (linear within a machine); "
+                f"one worker a machine with --threads 16, syncing every {words:,} words ({words / node_rate:.2f} s "
+                f"of training); a sync sends the {min(hot, vocab):,} hot rows of syn0 and syn1neg "
+                f"({hot_bytes / 1e6:.1f} MB) and every {k}th sync all {vocab:,} rows ({full_bytes / 1e6:.1f} MB): "
+                f"{mean_bytes / 1e6:.1f} MB on average. A reduce-scatter plus all-gather moves 2 (M-1)/M of "
+                "that in and out of each machine, so", "",
+                "    sync s = local + 2 (M-1)/M x bytes / bandwidth,   words/s = M x words / (words / node rate + sync s)",
+                "", "| machines | cores | 1 Gbit/s | 10 Gbit/s | 25 Gbit/s | ideal (no sync) |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        for machines in (4, 16, 64):
+            cells = []
+            for gbit in (1, 10, 25):
+                sync = local + 2 * (machines - 1) / machines * mean_bytes / (gbit * 1e9 / 8)
+                rate = machines * words / (words / node_rate + sync)
+                cells.append(f"{rate / 1e6:,.0f}M ({100 * rate / (machines * node_rate):.0f} %)")
+            out.append(f"| {machines} | {16 * machines} | {' | '.join(cells)} | {machines * node_rate / 1e6:,.0f}M |")
+        out.append("")
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -216,7 +258,7 @@ def main(argv=None) -> int:
     j.add_argument("--sync-every", type=int, default=1 << 18)
     j.add_argument("--hot-rows", type=int, default=4096)
     j.add_argument("--full-every", type=int, default=8)
-    j.add_argument("--combine", choices=("sum", "mean"), default="sum")
+    j.add_argument("--combine", choices=("mixed", "sum", "mean"), default="mixed")
     j.add_argument("--kills", type=int, default=0)
     j.add_argument("--interrupt", type=float, default=None)
     j.add_argument("--estimate-seconds", type=float, default=30.0, help="with --interrupt: the run's training time")
