@@ -77,33 +77,32 @@ def test_after_a_sync_every_worker_holds_the_sum_of_the_changes(planted_path, hs
         w.close()
 
 
-def test_mixed_averages_the_hot_rows_and_adds_the_others(planted_path):
+@pytest.fixture
+def two_trained(planted_path):
+    """Two workers after a round of training: (workers, their synced syn0, each one's changes to it)."""
     workers, _ = workers_for(planted_path, 2)
     start = workers[0].synced[0].copy()
     for w in workers:
         w.train_round(30_000, 0, 2 * 210_000)
-    before = [w.replica[0].copy() for w in workers]
+    yield workers, start, [w.replica[0] - start for w in workers]
+    for w in workers:
+        w.close()
+
+
+def test_mixed_averages_the_hot_rows_and_adds_the_others(two_trained):
+    workers, start, changes = two_trained
     sync(workers, full=True, hot=10, scales=SyncSchedule().scales(2))
-    changes = [b - start for b in before]
     np.testing.assert_allclose(workers[0].replica[0][:10], start[:10] + (changes[0][:10] + changes[1][:10]) / 2,
                                rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(workers[0].replica[0][10:], start[10:] + changes[0][10:] + changes[1][10:],
                                rtol=1e-5, atol=1e-6)
-    for w in workers:
-        w.close()
 
 
-def test_model_averaging_moves_a_row_by_the_mean_change(planted_path):
-    workers, _ = workers_for(planted_path, 2)
-    start = workers[0].synced[0].copy()
-    for w in workers:
-        w.train_round(30_000, 0, 2 * 210_000)
-    before = [w.replica[0].copy() for w in workers]
+def test_model_averaging_moves_a_row_by_the_mean_change(two_trained):
+    workers, start, changes = two_trained
     sync(workers, full=True, hot=0, scales=(0.5, 0.5))
-    np.testing.assert_allclose(workers[1].replica[0], (before[0] + before[1]) / 2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(workers[1].replica[0], start + (changes[0] + changes[1]) / 2, rtol=1e-5, atol=1e-6)
     assert not np.allclose(workers[1].replica[0], start)
-    for w in workers:
-        w.close()
 
 
 def test_a_worker_trains_its_shards_epoch_after_epoch(planted_path):
