@@ -20,8 +20,9 @@ def test_the_schedule_sends_hot_rows_often_and_all_rows_every_k_syncs():
     assert rows_to_send(99, 10, full=False, from_end=True) == slice(89, 99)  # the Huffman tree's top
     assert rows_to_send(100, 10, full=True) == slice(0, 100)
     assert rows_to_send(5, 10, full=False) == slice(0, 5)
-    assert SyncSchedule.per_epoch().is_full(1) and SyncSchedule.per_epoch().scale(4) == 0.25
-    assert schedule.scale(4) == 1.0
+    assert SyncSchedule.per_epoch().is_full(1) and SyncSchedule.per_epoch().scales(4) == (0.25, 0.25)
+    assert schedule.scales(4) == (0.25, 1.0)  # hot rows averaged, the others added
+    assert SyncSchedule(combine="sum").scales(4) == (1.0, 1.0)
     assert chunk_bounds(10, 3).tolist() == [0, 3, 6, 10]
 
 
@@ -39,10 +40,10 @@ def workers_for(path, n, **params):
     return workers, vocab
 
 
-def sync(workers, full, hot, scale=1.0):
+def sync(workers, full, hot, scales=(1.0, 1.0)):
     n = len(workers)
-    parts = [w.deltas(full, hot, n)[1:] for w in workers]
-    combined = [w.combine(scale, *[p[j] for p in parts])[1] for j, w in enumerate(workers)]
+    parts = [w.deltas(full, hot, n, scales)[1:] for w in workers]
+    combined = [w.combine(*[p[j] for p in parts])[1] for j, w in enumerate(workers)]
     for w in workers:
         w.apply(full, hot, *combined)
     return parts
@@ -76,17 +77,32 @@ def test_after_a_sync_every_worker_holds_the_sum_of_the_changes(planted_path, hs
         w.close()
 
 
-def test_model_averaging_moves_a_row_by_the_mean_change(planted_path):
+@pytest.fixture
+def two_trained(planted_path):
+    """Two workers after a round of training: (workers, their synced syn0, each one's changes to it)."""
     workers, _ = workers_for(planted_path, 2)
     start = workers[0].synced[0].copy()
     for w in workers:
         w.train_round(30_000, 0, 2 * 210_000)
-    before = [w.replica[0].copy() for w in workers]
-    sync(workers, full=True, hot=0, scale=0.5)
-    np.testing.assert_allclose(workers[1].replica[0], (before[0] + before[1]) / 2, rtol=1e-5, atol=1e-6)
-    assert not np.allclose(workers[1].replica[0], start)
+    yield workers, start, [w.replica[0] - start for w in workers]
     for w in workers:
         w.close()
+
+
+def test_mixed_averages_the_hot_rows_and_adds_the_others(two_trained):
+    workers, start, changes = two_trained
+    sync(workers, full=True, hot=10, scales=SyncSchedule().scales(2))
+    np.testing.assert_allclose(workers[0].replica[0][:10], start[:10] + (changes[0][:10] + changes[1][:10]) / 2,
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(workers[0].replica[0][10:], start[10:] + changes[0][10:] + changes[1][10:],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_model_averaging_moves_a_row_by_the_mean_change(two_trained):
+    workers, start, changes = two_trained
+    sync(workers, full=True, hot=0, scales=(0.5, 0.5))
+    np.testing.assert_allclose(workers[1].replica[0], start + (changes[0] + changes[1]) / 2, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(workers[1].replica[0], start)
 
 
 def test_a_worker_trains_its_shards_epoch_after_epoch(planted_path):

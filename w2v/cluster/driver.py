@@ -185,7 +185,7 @@ class _Run:
         progress.line(f"training on {self.n_workers} workers x {params.threads} threads on {len(hosts)} "
                       f"node{'s' if len(hosts) > 1 else ''}: {self.n_words:,} words an epoch; sync every "
                       f"{_every(schedule)}, {schedule.hot_rows:,} hot rows, all rows every "
-                      f"{schedule.full_every} syncs ({schedule.combine} of changes)")
+                      f"{schedule.full_every} syncs; {_COMBINED[schedule.combine]}")
         # (refs of the model, states) at the last full sync: what restarts every worker if all die.
         self.snapshot = (self._snapshot_refs(self.actors[0]), [dict(s) for s in self.states])
 
@@ -358,9 +358,9 @@ class _Run:
         hot, n = schedule.hot_rows, len(alive)
         if n == 0:
             return []
-        parts = {i: self.actors[i].deltas.options(num_returns=n + 1).remote(full, hot, n) for i in alive}
+        scales = schedule.scales(n)
+        parts = {i: self.actors[i].deltas.options(num_returns=n + 1).remote(full, hot, n, scales) for i in alive}
         senders = [i for i in alive if self._alive(parts[i][0], i, dead)]
-        scale = schedule.scale(len(senders))
         combined = []
         for j in range(n):
             for attempt in range(n):
@@ -368,7 +368,7 @@ class _Run:
                 if k in dead:
                     continue
                 status, total = self.actors[k].combine.options(num_returns=2).remote(
-                    scale, *[parts[i][j + 1] for i in senders])
+                    *[parts[i][j + 1] for i in senders])
                 if self._alive(status, k, dead):
                     combined.append(total)
                     break
@@ -521,6 +521,10 @@ def _workers(ray, workers: int | None) -> int:
     if not 1 <= workers <= 4096:
         raise ParameterError(f"--workers must be between 1 and 4096, got {workers}")
     return workers
+
+
+_COMBINED = {"sum": "changes added", "mean": "changes averaged",
+             "mixed": "the hot rows' changes averaged, the others' added"}
 
 
 def _every(schedule: SyncSchedule) -> str:

@@ -5,10 +5,15 @@ rows of the most frequent words (they take most updates and drift fastest), and
 all rows every ``full_every`` syncs. Spark MLlib's scheme, kept to compare:
 each worker trains a whole epoch on its shards, then the models are averaged.
 
-A sync combines what each worker changed since the last sync. ``combine="sum"``
-adds the changes (the replicas then behave like Hogwild threads that see each
-other's updates late); ``"mean"`` averages them (model averaging: a row that one
-worker changed moves by 1/N of that change).
+A sync combines what each worker changed since the last sync. ``"sum"`` adds
+the changes: the replicas then behave like Hogwild threads that see each other's
+updates late, which is right for a rare word's row (one worker or two changed
+it, a little) but overshoots a frequent word's row, which every worker moved a
+long way in the same direction (measured: the loss of a small-vocabulary run
+rises after a few epochs). ``"mean"`` averages them (model averaging, as
+pWord2Vec and Spark do): stable, but a row that one worker changed moves by 1/N
+of that change. ``"mixed"`` (the default) averages the hot rows' changes and adds
+the others'.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import numpy as np
 
 from w2v.errors import ParameterError
 
-COMBINE = ("sum", "mean")
+COMBINE = ("mixed", "sum", "mean")
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class SyncSchedule:
     every_words: int | None = 1 << 18  # words each worker trains between two syncs; None: one epoch
     hot_rows: int = 4096  # rows of the most frequent words, sent at every sync
     full_every: int = 8  # every this many syncs, all rows are sent
-    combine: str = "sum"
+    combine: str = "mixed"
 
     @classmethod
     def per_epoch(cls) -> "SyncSchedule":
@@ -49,8 +54,10 @@ class SyncSchedule:
         """Sync ``sync_number`` (counted from 1) sends all rows."""
         return self.hot_rows == 0 or sync_number % self.full_every == 0
 
-    def scale(self, senders: int) -> float:
-        return 1.0 if self.combine == "sum" else 1.0 / max(senders, 1)
+    def scales(self, senders: int) -> tuple[float, float]:
+        """What each of ``senders`` workers multiplies its change by: (hot rows, other rows)."""
+        share = 1.0 / max(senders, 1)
+        return {"sum": (1.0, 1.0), "mean": (share, share), "mixed": (share, 1.0)}[self.combine]
 
 
 def rows_to_send(n_rows: int, hot_rows: int, full: bool, from_end: bool = False) -> slice:

@@ -204,25 +204,32 @@ class Worker:
                     pieces.append((m, first, first + int(b - a), int(a - lo)))
             yield int(hi - lo), pieces
 
-    def deltas(self, full: bool, hot_rows: int, chunks: int):
+    def deltas(self, full: bool, hot_rows: int, chunks: int, scales=(1.0, 1.0)):
         """What this replica changed since the last sync in the rows sent, cut into ``chunks`` parts (one
-        for each worker that combines a part); returned after a count (``chunks + 1`` values)."""
+        for each worker that combines a part); returned after a count (``chunks + 1`` values). ``scales``:
+        what the change of a hot row and of another row is multiplied by (``SyncSchedule.scales``)."""
         self._check_set_up()
+        hot_scale, cold_scale = (np.float32(x) for x in scales)
         parts = []
         for n_rows, pieces in self._pieces(full, hot_rows, chunks):
             part = np.empty((n_rows, self.params.dim), dtype=np.float32)
             for m, first, last, at in pieces:
-                np.subtract(self.replica[m][first:last], self.synced[m][first:last], out=part[at:at + last - first])
+                out = part[at:at + last - first]
+                np.subtract(self.replica[m][first:last], self.synced[m][first:last], out=out)
+                hot = rows_to_send(self.replica[m].shape[0], hot_rows, False, self.from_end[m])
+                a, b = max(first, hot.start), min(last, hot.stop)
+                if cold_scale != 1:
+                    out *= cold_scale
+                if a < b and hot_scale != cold_scale:
+                    out[a - first:b - first] *= hot_scale / cold_scale
             parts.append(part)
         return (len(parts), *parts)  # a small first value: the driver waits on it, never on the weights
 
-    def combine(self, scale: float, *parts):
-        """One part of the sync: the changes of every worker to the same rows, added (and scaled)."""
+    def combine(self, *parts):
+        """One part of the sync: the (scaled) changes of every worker to the same rows, added."""
         total = np.array(parts[0], dtype=np.float32)
         for part in parts[1:]:
             total += part
-        if scale != 1.0:
-            total *= np.float32(scale)
         return total.shape[0], total
 
     def apply(self, full: bool, hot_rows: int, *combined) -> float:
