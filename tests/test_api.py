@@ -482,3 +482,24 @@ def test_every_public_name_has_a_docstring():
         for name, member in vars(cls).items():
             if not name.startswith("_") and callable(member) or isinstance(member, property):
                 assert inspect.getdoc(member), f"{cls.__name__}.{name}"
+
+
+# -- subword models --------------------------------------------------------------------------------
+
+
+def test_a_subword_model_composes_unknown_words_and_keeps_its_ngrams(lines, tmp_path):
+    model = w2v.train([line.split() for line in lines], **FAST, subwords=True, minn=2, maxn=3, bucket=50_000)
+    assert model.subwords is not None and "t1_mx" not in model
+    composed = model["t1_mx"]  # not a vocabulary word: its n-grams' average, as the CLI composes it
+    assert composed.shape == (16,) and np.isfinite(composed).all()
+    assert model.nearest("t1_mx", k=3)
+    path = tmp_path / "sub.w2v"
+    model.save(path)
+    loaded = w2v.load(path)
+    assert np.array_equal(loaded["t1_mx"], composed)
+    assert loaded.train_more([line.split() for line in lines[:500]], epochs=1, quiet=True).subwords is not None
+
+
+def test_subword_options_need_subwords():
+    with pytest.raises(w2v.ParameterError, match="^--minn needs --subwords$"):
+        w2v.train([["a"]], minn=2)

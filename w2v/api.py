@@ -59,6 +59,14 @@ _OPTIONS = {
     "workdir": (None, "directory for the temporary encoded corpus, 4 bytes a word (None: the temp directory)"),
     "read_vocab": (None, "a 'word count' vocabulary file to use instead of counting the corpus"),
     "save_vocab": (None, "also write the vocabulary to this file ('word count' lines)"),
+    "encoding": (None, "a corpus file's text encoding (None: UTF-8, or as a byte-order mark says; "
+                       "compressed files are read either way)"),
+    "subwords": (False, "train fastText's subword model: words outside the vocabulary get vectors from "
+                        "their character n-grams"),
+    "minn": (None, "shortest n-gram, in characters (None: chosen from the vocabulary's script)"),
+    "maxn": (None, "longest n-gram (None: chosen from the vocabulary's script)"),
+    "bucket": (None, "hash buckets for n-grams (None: 2000000, fastText's)"),
+    "jamo": (False, "also take n-grams of Hangul jamo"),
 }
 
 # Other libraries' names for the options, for the TypeError of an unknown keyword.
@@ -146,10 +154,12 @@ def _annotated_type(f):
 
 
 def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks=(), prune_at=21_000_000,
-           workdir=None, read_vocab=None, save_vocab=None, init=None) -> Model:
+           workdir=None, read_vocab=None, save_vocab=None, encoding=None, subwords=False, minn=None, maxn=None,
+           bucket=None, jamo=False, init=None) -> Model:
     """Run the trainer (the CLI's, as ``w2v train``) on a path or on Python sentences."""
     from w2v import checkpoint as ckpt
     from w2v.progress import reporter
+    from w2v.subwords import SubwordSpec
     from w2v.train import train as run
 
     callbacks = ([on_epoch] if on_epoch is not None else []) + list(callbacks or ())
@@ -158,6 +168,7 @@ def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks
             raise TypeError(f"callbacks must be functions of (epoch, loss, words), got {callback!r}")
     if prune_at is not None and prune_at < 1:
         raise ParameterError(f"--prune-at must be at least 1, got {prune_at}")
+    spec = SubwordSpec.from_options(subwords, minn, maxn, bucket, jamo)
     source = _source(corpus)
     progress = reporter(quiet, callbacks)
     # Ctrl-C while the words are trained stops the workers after their span; the weights so far are
@@ -165,12 +176,15 @@ def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks
     with ckpt.StopSignals() as signals:
         try:
             trained = run(source, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
-                          prune_at=prune_at, init=init, signals=signals, progress=progress)
+                          prune_at=prune_at, init=init, signals=signals, progress=progress, encoding=encoding,
+                          subwords=spec)
             interrupted = False
         except ckpt.TrainingInterrupted as stop:
             trained = getattr(stop, "model", None)
             if trained is None:
                 raise KeyboardInterrupt(str(stop)) from None
+            if trained.subwords is not None and trained.ngram_vectors is None:
+                trained.finish_subwords()  # as the trainer does on finishing
             where = str(stop).split(";")[0]  # "interrupted by SIGINT at 12.5% (epoch 1/5)"
             warnings.warn(f"{where}: the model returned holds the vectors trained so far",
                           TrainingInterruptedWarning, stacklevel=_caller_level())
@@ -183,7 +197,8 @@ def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks
         progress.line(f"trained {stats['words']:,} words in {stats['train_seconds']:.2f} s, "
                       f"{stats['words_per_second']:,.0f} words/s ({stats['threads']} threads, "
                       f"{len(trained.vocab):,} words x {params.dim} dimensions)")
-    model = Model(trained.vocab.words, trained.vectors, trained.vocab.counts, output_ns=trained.output_ns,
+    model = Model(trained.vocab.words, trained.vectors, trained.vocab.counts, subwords=trained.subword_table,
+                  output_ns=trained.output_ns,
                   output_hs=trained.output_hs, params=trained.params, corpus=trained.corpus, stats=stats)
     model.interrupted = interrupted
     return model
