@@ -503,3 +503,15 @@ def test_a_subword_model_composes_unknown_words_and_keeps_its_ngrams(lines, tmp_
 def test_subword_options_need_subwords():
     with pytest.raises(w2v.ParameterError, match="^--minn needs --subwords$"):
         w2v.train([["a"]], minn=2)
+
+
+def test_the_learners_options_are_keywords_too(lines, tmp_path):
+    model = w2v.train([line.split() for line in lines], **FAST, tied=True, ns_exponent=0.5)
+    assert model.params.tied and model.params.ns_exponent == 0.5 and model.output_ns is None
+    assert "tied=False" in w2v.train.__doc__ and "ns_exponent=0.75" in w2v.train.__doc__
+    path = tmp_path / "tied.w2v"
+    model.save(path)
+    assert type(w2v.load(path, vectors="sum")) is w2v.Vectors
+    assert model.train_more([["fresh"] * 5], epochs=1, quiet=True).params.tied
+    with pytest.raises(w2v.ParameterError, match="--ns-exponent must be between -1 and 1, got 2.0"):
+        w2v.train([["a"]], ns_exponent=2)

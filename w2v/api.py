@@ -47,6 +47,8 @@ _HELP = {
     "threads": "training threads (None: the number of cores)",
     "seed": "random seed; with threads=1 the result is reproducible bit for bit",
     "kernel": "negative-sampling update: 'batched' (faster) or 'classic' (word2vec.c's)",
+    "ns_exponent": "noise words are drawn with probability count ** ns_exponent (word2vec.c's 0.75)",
+    "tied": "one matrix for the input and the output role (negative sampling only)",
 }
 
 # Options of the library call that are not training hyper-parameters.
@@ -240,18 +242,31 @@ def train_more(model: Model, corpus, **options) -> Model:
         raise ParameterError("train_more needs the words' counts: this model has none "
                              "(vectors imported without counts); train a new model instead")
     extra = {name: options.get(name, default) for name, (default, _) in _OPTIONS.items()}
-    return _train(corpus, params, init=model, **extra)
+    return _train(corpus, params, init=_InitModel(model), **extra)
 
 
-def load(path, limit: int | None = None) -> Vectors:
+class _InitModel:
+    """A ``Model`` as the trainer's ``init`` reads a loaded model file (``w2v.formats.Model``)."""
+
+    def __init__(self, model: Model):
+        self.path = model.path
+        self.words, self.counts, self.dim = model.words, model.counts, model.dim
+        self.vectors, self.subwords = model.vectors, model.subwords
+        self.output_ns, self.output_hs = model.output_ns, model.output_hs
+        self.params = model.params.to_dict() if model.params is not None else {}
+
+
+def load(path, limit: int | None = None, vectors: str = "in") -> Vectors:
     """Open any model or vectors file the CLI reads; the format is found from the content.
 
     A native ``.w2v`` model gives a ``Model`` (memory-mapped: instant whatever its size, and
     ready to ``train_more``); word2vec text or binary, fastText ``.vec`` and GloVe text files
     give query-only ``Vectors``. ``limit`` keeps the first N words (the most frequent, in files
-    written by word2vec tools). Problems with the file raise ``w2v.ModelError`` with the CLI's message.
+    written by word2vec tools). ``vectors`` is the CLI's ``--vectors``: a native model's input
+    vectors ("in"), output vectors ("out") or their sum ("sum"; these two are query-only
+    ``Vectors``). Problems with the file raise ``w2v.ModelError`` with the CLI's message.
     """
-    return _load(path, limit=limit)
+    return _load(path, limit=limit, vectors=vectors)
 
 
 def from_gensim(kv_or_model) -> Model:

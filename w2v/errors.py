@@ -43,5 +43,14 @@ class UnknownWordError(W2VError, KeyError):
 WordNotFound = UnknownWordError  # the name the query modules and the CLI use
 
 
+class WordBeyondLimit(WordNotFound):
+    """A query word is in the vocabulary, but beyond the most frequent words that were loaded."""
+
+    def __init__(self, word, limit, rank):
+        self.word, self.suggestions, self.limit, self.rank = word, [], limit, rank
+        W2VError.__init__(self, f"word {word!r} is beyond the {limit:,} most frequent words loaded "
+                                f"(it is number {rank:,}); raise --limit")
+
+
 class TrainingDiverged(W2VError):
     """Training produced NaN or Inf weights (usually a learning rate that is too high)."""

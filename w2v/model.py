@@ -246,11 +246,11 @@ def params_from_dict(values: dict):
     return TrainParams(**{k: v for k, v in values.items() if k in names})
 
 
-def load(path, limit: int | None = None) -> Vectors:
+def load(path, limit: int | None = None, vectors: str = "in") -> Vectors:
     """Open a model or vectors file: see ``w2v.api.load``."""
     path = os.fspath(path)
-    query = formats.load_vectors(path, limit=limit)
-    if not _is_native(path):
+    query = formats.load_vectors(path, limit=limit, which=vectors)
+    if vectors != "in" or not _is_native(path):
         return Vectors._wrap(query)
     native = formats.load_model(path)
     n = len(query)

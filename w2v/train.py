@@ -218,10 +218,12 @@ def _grown_weights(model, old_row: np.ndarray, params: TrainParams):
     vectors[old] = model.vectors[old_row[old]]
     vectors[~old] = initial_weights(int((~old).sum()), dim, params.seed)
     output_ns = None
-    if params.negative > 0:
+    if params.negative > 0 and not params.tied:
         output_ns = np.zeros((size, dim), dtype=np.float32)
         if model.output_ns is not None:
             output_ns[old] = model.output_ns[old_row[old]]
+        elif model.params.get("tied"):  # a tied model's output rows are its vectors
+            output_ns[old] = model.vectors[old_row[old]]
     output_hs = None
     if params.hs:
         # The Huffman tree is rebuilt from the new counts: its inner nodes keep their rows only
@@ -269,6 +271,8 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
             if params is None:
                 raise ParameterError("training needs parameters")
             params.validate()
+            if params.tied and subwords is not None:
+                raise ParameterError("--tied cannot be combined with --subwords: the n-gram rows have no output role")
             if checkpoint is not None:
                 if ckpt.has_checkpoint(checkpoint):
                     raise ParameterError(f"an unfinished run's checkpoint is in {checkpoint!r}: continue it "
@@ -327,7 +331,7 @@ class _KernelLoader:
             kernels.train_span(np.zeros(0, dtype=np.int32), 0, 0, weights, weights, weights, thresholds, thresholds,
                                np.zeros(2, dtype=np.int32), np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.int32),
                                np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1, False, False, False, 0.0, 0.0, 0, 1,
-                               1, np.zeros(1, dtype=np.uint64), np.zeros(3))
+                               1, np.zeros(1, dtype=np.uint64), np.zeros(3), False)
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
 
@@ -426,7 +430,8 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
             del base
         else:
             vectors = initial_weights(len(vocab), params.dim, params.seed) if inputs is None else word_rows
-            output_ns = np.zeros((len(vocab), params.dim), dtype=np.float32) if params.negative > 0 else None
+            output_ns = np.zeros((len(vocab), params.dim), dtype=np.float32) \
+                if params.negative > 0 and not params.tied else None
             output_hs = np.zeros((max(len(vocab) - 1, 1), params.dim), dtype=np.float32) if params.hs else None
         corpus = {"path": corpus_path, "tokens": scanned.n_tokens, "lines": scanned.n_lines,
                   "bytes": scanned.n_bytes, "distinct_words": len(scanned.words), "vocab_words": n_words}
@@ -589,18 +594,16 @@ class _Run:
         threads = state.threads
         keep = vocab.keep_probabilities(params.sample)
         keep_threshold = np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
-        noise_prob, noise_alias = vocab.alias_table() if params.negative > 0 else (np.ones(1, np.float32),
-                                                                                np.zeros(1, np.int32))
-        noise_threshold = np.minimum(np.floor(noise_prob.astype(np.float64) * 65536.0 + 0.5),
-                                     65536).astype(np.uint32)
+        noise_threshold, noise_alias = noise_tables(vocab, params)
         if params.hs:
             codes, points, code_offsets = vocab.huffman()
         else:
             codes, points, code_offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
         sigmoid_table, log_sigmoid_table = sigmoid_tables()
         syn1neg = model.output_ns if model.output_ns is not None else np.zeros((1, params.dim), np.float32)
+        if params.tied:
+            syn1neg = model.vectors
         syn1 = model.output_hs if model.output_hs is not None else np.zeros((1, params.dim), np.float32)
-        span_kernel = train_span
         if model.inputs is not None:
             from w2v.subwords import kernels as subword_kernels
 
@@ -608,6 +611,9 @@ class _Run:
 
             def span_kernel(ids, begin, end, syn0, *rest):
                 subword_kernels.train_span(ids, begin, end, syn0, offsets, rows, *rest)
+        else:
+            def span_kernel(*args):
+                train_span(*args, params.tied)  # the module's name at call time: tests wrap it
         total_words = params.epochs * self.n_words
         starting_alpha = float(params.starting_alpha)
         min_alpha = starting_alpha * params.min_alpha_ratio
@@ -743,6 +749,14 @@ class _Run:
         command = f"; resume with: {self.resume_command}" if self.resume_command else ""
         raise ckpt.TrainingInterrupted(f"interrupted by {name} {where}; checkpoint saved in "
                                        f"{self.writer.directory!r}{command}", signum or 2)
+
+
+def noise_tables(vocab: Vocab, params: TrainParams) -> tuple[np.ndarray, np.ndarray]:
+    """The kernels' noise-word alias table for unigram^ns_exponent: (16-bit thresholds, aliases)."""
+    if params.negative == 0:
+        return np.full(1, 65536, np.uint32), np.zeros(1, np.int32)
+    prob, alias = vocab.alias_table(params.ns_exponent)
+    return np.minimum(np.floor(prob.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32), alias
 
 
 def _progress_text(done, done_before, total, elapsed, starting_alpha, min_alpha, stats, epochs_reported) -> str:
