@@ -515,3 +515,19 @@ def test_the_learners_options_are_keywords_too(lines, tmp_path):
     assert model.train_more([["fresh"] * 5], epochs=1, quiet=True).params.tied
     with pytest.raises(w2v.ParameterError, match="--ns-exponent must be between -1 and 1, got 2.0"):
         w2v.train([["a"]], ns_exponent=2)
+
+
+def test_the_sentence_stream_is_the_text_of_a_corpus_file_read_in_any_pieces(monkeypatch, lines):
+    import w2v.sentences as sentences_module
+    from w2v.sentences import SentenceStream
+
+    monkeypatch.setattr(sentences_module, "BATCH_BYTES", 500)  # many batches
+    expected = ("\n".join(lines) + "\n").encode("utf-8")
+    for piece in (1, 7, 4096, 1 << 20):
+        stream = SentenceStream(line.split() for line in lines)
+        got, buffer = bytearray(), bytearray(piece)
+        while n := stream.readinto(buffer):
+            got += buffer[:n]
+        assert bytes(got) == expected, piece
+        assert stream.sentences == len(lines)
+    assert SentenceStream(["é ü", "\udcff x"]).read() == "é ü\n".encode() + b"\xed\xb3\xbf x\n"
