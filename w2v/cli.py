@@ -341,23 +341,9 @@ _GIVEN = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENV
 
 def _subword_spec(subwords: bool, minn, maxn, bucket, jamo):
     """The SubwordSpec of --subwords and its options (None without --subwords; lengths None: chosen)."""
-    from w2v.errors import ParameterError
     from w2v.subwords import SubwordSpec
 
-    if not subwords:
-        given = [flag for flag, value in (("--minn", minn), ("--maxn", maxn), ("--bucket", bucket),
-                                          ("--jamo", jamo or None)) if value is not None]
-        if given:
-            raise ParameterError(f"{given[0]} needs --subwords")
-        return None
-    for flag, value in (("--minn", minn), ("--maxn", maxn)):
-        if value is not None and not 1 <= value <= 100:
-            raise ParameterError(f"{flag} must be between 1 and 100, got {value}")
-    if minn is not None and maxn is not None and minn > maxn:
-        raise ParameterError(f"--minn {minn} is greater than --maxn {maxn}")
-    if bucket is not None and not 1 <= bucket < 2**31:
-        raise ParameterError(f"--bucket must be between 1 and 2147483647, got {bucket}")
-    return SubwordSpec(minn=minn, maxn=maxn, bucket=bucket or SubwordSpec.bucket, jamo=jamo)
+    return SubwordSpec.from_options(subwords, minn, maxn, bucket, jamo)
 
 
 def _check_prune_at(prune_at: int) -> None:

@@ -43,6 +43,29 @@ class SubwordSpec:
         return asdict(self)
 
     @classmethod
+    def from_options(cls, subwords: bool, minn=None, maxn=None, bucket=None, jamo=False) -> "SubwordSpec | None":
+        """The spec of the training options --subwords, --minn, --maxn, --bucket and --jamo, checked.
+
+        None without ``subwords``; ``minn``/``maxn`` None are chosen later from the vocabulary's script.
+        """
+        from w2v.errors import ParameterError
+
+        if not subwords:
+            given = [flag for flag, value in (("--minn", minn), ("--maxn", maxn), ("--bucket", bucket),
+                                              ("--jamo", jamo or None)) if value is not None]
+            if given:
+                raise ParameterError(f"{given[0]} needs --subwords")
+            return None
+        for flag, value in (("--minn", minn), ("--maxn", maxn)):
+            if value is not None and not 1 <= value <= 100:
+                raise ParameterError(f"{flag} must be between 1 and 100, got {value}")
+        if minn is not None and maxn is not None and minn > maxn:
+            raise ParameterError(f"--minn {minn} is greater than --maxn {maxn}")
+        if bucket is not None and not 1 <= bucket < 2**31:
+            raise ParameterError(f"--bucket must be between 1 and 2147483647, got {bucket}")
+        return cls(minn=minn, maxn=maxn, bucket=bucket or cls.bucket, jamo=jamo)
+
+    @classmethod
     def from_dict(cls, values: dict) -> "SubwordSpec":
         return cls(**{name: values[name] for name in cls.__dataclass_fields__ if name in values})
 
