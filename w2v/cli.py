@@ -317,6 +317,43 @@ def vocab(corpus, output, min_count, max_vocab, prune_at):
     vocabulary.save(output)
 
 
+@cli.command()
+@click.argument("text", metavar="[FILE]", default="-")
+@click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
+def tokenize(text, lower):
+    """Split raw text into tokens for training; FILE (default - for stdin) to stdout.
+
+    \b
+    Rules, in order, for every line (one output line per input line):
+      1. invalid UTF-8 becomes U+FFFD, kept inside its word;
+      2. NFKC: full-width letters become ASCII, ligatures are spelled out
+         (Hangul compatibility jamo such as ㅋ are kept as typed);
+      3. lower case (--no-lower keeps the case);
+      4. punctuation and symbols are split off words, a run of one repeated
+         character as one token (영화... -> 영화 ...); an apostrophe or hyphen
+         between letters (don't, e-mail) and . or , between digits (3.5) stay;
+      5. jamo emoticons are their own tokens (재밌다ㅋㅋ -> 재밌다 ㅋㅋ);
+      6. whitespace runs become one space.
+    Memory is bounded whatever the line length.
+
+    \b
+    Example:
+      w2v tokenize raw.txt | w2v train - --skipgram -o model.w2v
+      zcat reviews.txt.gz | w2v tokenize > reviews.tok.txt
+    """
+    from w2v.corpus import _open_source  # the corpus reader's opener: same messages, same stdin
+    from w2v.tokenize import tokenize_stream
+
+    source, owned = _open_source(text)
+    sys.stdout.flush()
+    try:
+        tokenize_stream(source, sys.stdout.buffer, lower=lower)
+    finally:
+        if owned:
+            source.close()
+    sys.stdout.buffer.flush()
+
+
 # -- queries ----------------------------------------------------------------------------------
 
 
