@@ -45,7 +45,7 @@ class W2VGroup(click.Group):
 def model_option(function):
     return click.option(
         "-m", "--model", "model_path", metavar="MODEL", default=None,
-        help=f"Model or vectors file: native .w2v, word2vec text or binary, fastText .vec, GloVe text "
+        help=f"Model or vectors file: native .w2v, word2vec text or binary, fastText .vec or .bin, GloVe text "
              f"(default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}).")(function)
 
 
@@ -495,8 +495,11 @@ def similarity(words, model_path, as_json):
 @click.option("-o", "--output", metavar="FILE", required=True, help="Vectors file to write (- for stdout).")
 @click.option("--binary", is_flag=True, help="word2vec binary format (GoogleNews-style) instead of text.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the N most frequent words.")
-def export(model_path, output, binary, limit):
-    """Write the vectors in word2vec's text (default) or binary format.
+@click.option("--fasttext-bin", is_flag=True,
+              help="A subword model as fastText's .bin model (its n-gram vectors too), for fastText's own "
+                   "tools and gensim's load_facebook_model.")
+def export(model_path, output, binary, limit, fasttext_bin):
+    """Write the vectors in word2vec's text (default) or binary format, or fastText's .bin.
 
     The files load in gensim (KeyedVectors.load_word2vec_format), fastText
     tools and word2vec's C tools.
@@ -505,11 +508,30 @@ def export(model_path, output, binary, limit):
     Example:
       w2v export -o vectors.txt
       w2v export -m text8.w2v -o vectors.bin --binary
+      w2v export -m ko.w2v -o ko.bin --fasttext-bin    # then: fasttext nn ko.bin
     """
     from w2v.formats import save_word2vec
 
+    if fasttext_bin:
+        return _export_fasttext_bin(model_path or default_model_path(), output, binary or limit)
     vectors = load_query_vectors(model_path, limit=limit)
     save_word2vec(output, list(vectors.words), vectors.vectors, binary=binary)
+
+
+def _export_fasttext_bin(path: str, output: str, other_options) -> None:
+    from w2v.errors import ModelError, ParameterError
+    from w2v.formats import load_model, save_fasttext_bin
+
+    if other_options:
+        raise ParameterError("--fasttext-bin writes the whole model: it takes neither --binary nor --limit")
+    if output == "-":
+        raise ParameterError("a fastText .bin cannot be written to standard output; give a file name")
+    model = load_model(path)
+    table = getattr(model, "subwords", None)
+    if table is None:
+        raise ModelError(f"--fasttext-bin needs a subword model (trained with --subwords): {path!r}")
+    save_fasttext_bin(output, model.words, model.vectors, table, model.counts, output=model.output_ns,
+                      params=model.params, ntokens=model.corpus.get("tokens"))
 
 
 # -- evaluation -------------------------------------------------------------------------------
