@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from w2v import corpus, scan_kernels
+from w2v import corpus, scan_kernels, sources
 from w2v.corpus import ids_array, remap_ids, scan_corpus
 from w2v.errors import CorpusError
 
@@ -282,7 +282,7 @@ def test_unreadable_corpus(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(corpus, "open", denied, raising=False)
+    monkeypatch.setattr(sources, "open", denied, raising=False)
     with pytest.raises(CorpusError) as err:
         scan_corpus("secret.txt")
     assert str(err.value) == "corpus is not readable: 'secret.txt' (permission denied)"
@@ -331,7 +331,7 @@ def test_error_while_reading_removes_the_ids_file(tmp_path, monkeypatch):
         buffer = Broken()
 
     monkeypatch.setattr(sys, "stdin", FakeStdin())
-    with pytest.raises(CorpusError, match="cannot read corpus '-': input/output error"):
+    with pytest.raises(CorpusError, match="cannot read corpus from standard input: input/output error"):
         scan_corpus("-", workdir=str(tmp_path))
     assert not list(tmp_path.glob("w2v-ids-*"))
 

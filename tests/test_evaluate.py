@@ -406,3 +406,13 @@ def test_same_as_gensim():
         assert ours.spearman == pytest.approx(g_spearman[0], abs=1e-6)
         assert ours.pearson == pytest.approx(g_pearson[0], abs=1e-6)
         assert 100 * ours.oov_ratio == pytest.approx(g_oov)
+
+
+def test_word_pairs_read_csv_with_a_bom_and_header_like_the_korean_ws353():
+    vecs = pair_vectors()
+    csv_lines = ["\ufeffword 1,word 2,kor_score", "cat,tiger,7.35", "car,train,6.31", "love,sex,6.77"]
+    tsv_lines = ["cat\ttiger\t7.35", "car\ttrain\t6.31", "love\tsex\t6.77"]
+    from_csv = evaluate_word_pairs(PAIR_WORDS, vecs, csv_lines)
+    from_tsv = evaluate_word_pairs(PAIR_WORDS, vecs, tsv_lines)
+    assert (from_csv.pairs, from_csv.used) == (3, 3)
+    assert from_csv.spearman == pytest.approx(from_tsv.spearman)

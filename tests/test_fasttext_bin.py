@@ -218,3 +218,74 @@ def test_cli_queries_a_bin(gensim_bin):
     assert result.exit_code == 0, result.output
     expected = [w for w, _ in model.wv.most_similar("영화", topn=3)]
     assert [line.split("\t")[0] for line in result.output.splitlines()] == expected
+
+
+def test_cli_composes_an_unseen_word_from_a_bin_as_gensim_does(gensim_bin):
+    model, path = gensim_bin
+    result = CliRunner().invoke(cli, ["nearest", "영화관에서", "-m", str(path), "-k", "3"])
+    assert result.exit_code == 0, result.output
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == \
+        [w for w, _ in model.wv.most_similar("영화관에서", topn=3)]
+    assert result.stderr.startswith("note: '영화관에서' is not in the vocabulary; its vector is composed from")
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("trained")
+    corpus = folder / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(s) for s in SENTENCES) + "\n", encoding="utf-8")
+    model = folder / "sub.w2v"
+    result = run("train", corpus, "-o", model, "--subwords", "--minn", 1, "--maxn", 3, "--bucket", 5000,
+                 "--skipgram", "--dim", 16, "--min-count", 1, "--sample", 0, "--epochs", 2, "--threads", 1, "-q")
+    assert result.exit_code == 0, result.output
+    return folder, corpus, model
+
+
+def test_export_fasttext_bin_loads_in_gensim_with_the_models_vectors(trained):
+    from w2v.formats import load_model
+
+    folder, _, model_path = trained
+    out = folder / "sub.bin"
+    result = run("export", "--fasttext-bin", "-m", model_path, "-o", out)
+    assert result.exit_code == 0, result.output
+    ours = load_vectors(model_path)
+    theirs = load_facebook_model(str(out))
+    assert list(theirs.wv.index_to_key) == list(ours.words)
+    close(np.stack([theirs.wv[w] for w in ours.words]), ours.vectors)
+    close(theirs.syn1neg, load_model(model_path).output_ns)
+    assert (theirs.wv.min_n, theirs.wv.max_n, theirs.wv.bucket, theirs.sg, theirs.epochs) == (1, 3, 5000, 1, 2)
+    for word in OOV:
+        close(theirs.wv[word], ours.vector(word) * oov_scale(ours.subwords, word))
+
+
+def test_queries_on_the_exported_bin_answer_as_on_the_model(trained):
+    folder, _, model_path = trained
+    out = folder / "same.bin"
+    assert run("export", "--fasttext-bin", "-m", model_path, "-o", out).exit_code == 0
+    for word in ["영화", "영화관에서", "filming"]:
+        on_model = run("nearest", word, "-m", model_path, "-k", 4).stdout
+        on_bin = run("nearest", word, "-m", out, "-k", 4).stdout
+        assert [line.split("\t")[0] for line in on_bin.splitlines()] == \
+            [line.split("\t")[0] for line in on_model.splitlines()]
+        close(np.array([float(line.split("\t")[1]) for line in on_bin.splitlines()]),
+              np.array([float(line.split("\t")[1]) for line in on_model.splitlines()]))
+
+
+def test_export_fasttext_bin_refuses_jamo_and_whole_token_models(trained):
+    folder, corpus, _ = trained
+    jamo = folder / "jamo.w2v"
+    assert run("train", corpus, "-o", jamo, "--subwords", "--jamo", "--dim", 8, "--min-count", 1, "--epochs", 1,
+               "--threads", 1, "-q").exit_code == 0
+    result = run("export", "--fasttext-bin", "-m", jamo, "-o", folder / "jamo.bin")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: a model with jamo n-grams cannot be written as a fastText .bin")
+    assert not (folder / "jamo.bin").exists()
+    whole = folder / "whole.w2v"
+    assert run("train", corpus, "-o", whole, "--dim", 8, "--min-count", 1, "--epochs", 1, "-q").exit_code == 0
+    result = run("export", "--fasttext-bin", "-m", whole, "-o", folder / "whole.bin")
+    assert result.output == f"Error: --fasttext-bin needs a subword model (trained with --subwords): {str(whole)!r}\n"
+    assert run("export", "--fasttext-bin", "-m", jamo, "-o", "-").exit_code == 2

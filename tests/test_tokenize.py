@@ -142,7 +142,15 @@ def test_cli_reads_a_file_or_stdin_and_writes_stdout(tmp_path):
 def test_cli_missing_file_is_one_error_line(tmp_path):
     result = CliRunner().invoke(cli, ["tokenize", str(tmp_path / "nope.txt")])
     assert result.exit_code == 1
-    assert result.output == f"Error: corpus not found: {str(tmp_path / 'nope.txt')!r}\n"
+    assert result.output == f"Error: text not found: {str(tmp_path / 'nope.txt')!r}\n"
+
+
+def test_cli_reads_compressed_text_in_another_encoding(tmp_path):
+    path = tmp_path / "raw.txt.gz"
+    path.write_bytes(gzip.compress("재밌다ㅋㅋ 영화...\n".encode("cp949")))
+    result = CliRunner().invoke(cli, ["tokenize", str(path), "--encoding", "cp949"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == "재밌다 ㅋㅋ 영화 ...\n".encode()
 
 
 @pytest.mark.skipif(not NSMC.exists(), reason="needs ../shared/corpora/nsmc_reviews.txt.gz")

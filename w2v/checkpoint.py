@@ -171,9 +171,10 @@ class Checkpoint:
     words_done: np.ndarray  # (threads,)
     stats: np.ndarray  # (epochs, threads, 3): loss sum, predictions, words read
     info: dict  # corpus description, fingerprint, ids count and anything else worth keeping
+    ngram_buckets: np.ndarray | None = None  # a subword model's: syn0 holds V word rows, then one per bucket
 
 
-_ARRAYS = ("counts", "syn0", "syn1neg", "syn1", "epoch", "position", "rng", "words_done", "stats")
+_ARRAYS = ("counts", "syn0", "syn1neg", "syn1", "epoch", "position", "rng", "words_done", "stats", "ngram_buckets")
 
 
 class CheckpointWriter:
@@ -246,6 +247,15 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
+def has_subwords(directory: str) -> bool:
+    """Whether the checkpoint in ``directory`` is of a subword model (False when there is none)."""
+    try:
+        with np.load(os.path.join(directory, STATE), allow_pickle=False) as data:
+            return "ngram_buckets" in data.files
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return False
+
+
 def read_params(directory: str) -> TrainParams:
     """The parameters of the checkpoint in ``directory`` (reads only its header)."""
     path = os.path.join(directory, STATE)
@@ -306,7 +316,8 @@ def _check(c: Checkpoint, corrupt) -> None:
     vocab_size = len(c.words)
     threads = c.rng.shape[0] if c.rng is not None else 0
     expected = {
-        "counts": ((vocab_size,), np.int64), "syn0": ((vocab_size, p.dim), np.float32),
+        "counts": ((vocab_size,), np.int64),
+        "syn0": ((vocab_size + (0 if c.ngram_buckets is None else c.ngram_buckets.shape[0]), p.dim), np.float32),
         "epoch": ((1,), np.int64), "position": ((1,), np.int64),
         "rng": ((threads,), np.uint64), "words_done": ((threads,), np.int64),
         "stats": ((p.epochs, threads, 3), np.float64),

@@ -49,6 +49,13 @@ def model_option(function):
              f"(default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}).")(function)
 
 
+def encoding_option(function):
+    return click.option("--encoding", metavar="NAME", default=None,
+                        help="The text's encoding, any Python codec: cp949, euc-kr, cp1252, shift_jis... "
+                             "[default: UTF-8; a byte-order mark is honoured; gzip, bzip2, xz, zstd and "
+                             "one-file zip input is decompressed].")(function)
+
+
 def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON Lines instead of tab-separated text.")(function)
 
@@ -131,6 +138,27 @@ def training_options(function):
     return function
 
 
+def subword_options(function):
+    options = [
+        click.option("--subwords", is_flag=True,
+                     help="fastText's subword model: a word's vector is the average of its own and its character "
+                          "n-grams' vectors, so related forms share evidence and every word gets a vector."),
+        click.option("--minn", type=int, default=None,
+                     help="Shortest n-gram, in characters [default: 1 for Hangul, Han or kana text, else 3]."),
+        click.option("--maxn", type=int, default=None,
+                     help="Longest n-gram, in characters [default: 4 for Hangul, Han or kana text, else 6]."),
+        click.option("--bucket", type=int, default=None,
+                     help="Hash buckets for n-grams [default: 2000000, fastText's]; the model keeps only "
+                          "the buckets its words use."),
+        click.option("--jamo", is_flag=True,
+                     help="Also take n-grams of Hangul jamo (each syllable as initial, medial and final "
+                          "consonant or vowel; Park, Lee & Kim 2018)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 def make_params(**values):
     from w2v.params import TrainParams
 
@@ -162,11 +190,13 @@ def make_params(**values):
 @click.option("--resume", is_flag=True,
               help="Continue the interrupted run saved in MODEL.ckpt/ (with its options) to the model an "
                    "uninterrupted run would have written.")
+@subword_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@encoding_option
 @click.pass_context
 def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, checkpoint_every, resume, quiet,
-          **training):
-    """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin).
+          encoding, subwords, minn, maxn, bucket, jamo, **training):
+    """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin; may be compressed).
 
     Tokens are separated by whitespace; each line is a sentence. Defaults are
     word2vec.c's (CBOW, 100 dimensions, window 5, 5 noise words, 5 epochs).
@@ -178,9 +208,11 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     \b
     Example:
       w2v train text8 --skipgram --sample 1e-4 -o text8.w2v
-      zcat corpus.txt.gz | w2v train - -o corpus.w2v
+      w2v train corpus.txt.gz -o corpus.w2v         # gzip, bzip2, xz, zip: read as is
+      w2v train reviews-cp949.txt --encoding cp949
       w2v train text8 -o text8.w2v --resume        # after Ctrl-C
       w2v train more.txt --init text8.w2v -o more.w2v
+      w2v train reviews.txt --subwords --skipgram -o ko.w2v   # a vector for every word
     """
     import shlex
 
@@ -190,6 +222,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     from w2v.train import train as train_model
 
     output = output or default_model_path()
+    spec = _subword_spec(subwords, minn, maxn, bucket, jamo)
     _check_prune_at(prune_at)
     every = _duration(checkpoint_every)
     _check_writable(output)
@@ -216,13 +249,15 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     with ckpt.StopSignals() as signals:
         model = train_model(corpus, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
                             prune_at=prune_at, init=init, checkpoint=checkpoint, checkpoint_every=every,
-                            resume=resume, resume_command=resume_command, signals=signals, quiet=quiet)
+                            resume=resume, resume_command=resume_command, signals=signals, quiet=quiet,
+                            encoding=encoding, subwords=spec)
         params = model.params
         stats = model.stats
         # Nothing that varies between identical runs (times, dates) goes into the file.
         corpus_info = dict(model.corpus, words_trained=stats["words"], epoch_loss=stats["epoch_loss"])
         save_model(output, model.vocab.words, model.vectors, model.vocab.counts, output_ns=model.output_ns,
-                   output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info)
+                   output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info,
+                   subwords=model.subword_table)
         if checkpoint is not None:
             ckpt.remove(checkpoint)
     if not quiet:
@@ -234,6 +269,27 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
 
 
 _GIVEN = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+
+
+def _subword_spec(subwords: bool, minn, maxn, bucket, jamo):
+    """The SubwordSpec of --subwords and its options (None without --subwords; lengths None: chosen)."""
+    from w2v.errors import ParameterError
+    from w2v.subwords import SubwordSpec
+
+    if not subwords:
+        given = [flag for flag, value in (("--minn", minn), ("--maxn", maxn), ("--bucket", bucket),
+                                          ("--jamo", jamo or None)) if value is not None]
+        if given:
+            raise ParameterError(f"{given[0]} needs --subwords")
+        return None
+    for flag, value in (("--minn", minn), ("--maxn", maxn)):
+        if value is not None and not 1 <= value <= 100:
+            raise ParameterError(f"{flag} must be between 1 and 100, got {value}")
+    if minn is not None and maxn is not None and minn > maxn:
+        raise ParameterError(f"--minn {minn} is greater than --maxn {maxn}")
+    if bucket is not None and not 1 <= bucket < 2**31:
+        raise ParameterError(f"--bucket must be between 1 and 2147483647, got {bucket}")
+    return SubwordSpec(minn=minn, maxn=maxn, bucket=bucket or SubwordSpec.bucket, jamo=jamo)
 
 
 def _check_prune_at(prune_at: int) -> None:
@@ -293,7 +349,8 @@ def _check_writable(path: str) -> None:
 @click.option("--max-vocab", type=int, default=None, help="Keep at most this many of the most frequent words.")
 @click.option("--prune-at", type=int, default=21_000_000, show_default=True,
               help="While counting, drop the rarest words whenever more distinct words than this are held.")
-def vocab(corpus, output, min_count, max_vocab, prune_at):
+@encoding_option
+def vocab(corpus, output, min_count, max_vocab, prune_at, encoding):
     """Count the words of CORPUS and write word2vec's vocabulary format.
 
     One 'word count' line per word, most frequent first (word2vec.c's -save-vocab;
@@ -310,7 +367,7 @@ def vocab(corpus, output, min_count, max_vocab, prune_at):
 
     TrainParams(min_count=min_count, max_vocab=max_vocab).validate()
     _check_prune_at(prune_at)
-    with scan_corpus(corpus, max_vocab_size=prune_at) as scanned:
+    with scan_corpus(corpus, max_vocab_size=prune_at, encoding=encoding) as scanned:
         if scanned.n_tokens == 0:
             raise CorpusError(f"corpus is empty: {'standard input' if corpus == '-' else repr(corpus)}")
         vocabulary, _ = Vocab.from_counts(scanned.words, scanned.counts, min_count, max_vocab)
@@ -320,7 +377,8 @@ def vocab(corpus, output, min_count, max_vocab, prune_at):
 @cli.command()
 @click.argument("text", metavar="[FILE]", default="-")
 @click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
-def tokenize(text, lower):
+@encoding_option
+def tokenize(text, lower, encoding):
     """Split raw text into tokens for training; FILE (default - for stdin) to stdout.
 
     \b
@@ -334,33 +392,54 @@ def tokenize(text, lower):
          between letters (don't, e-mail) and . or , between digits (3.5) stay;
       5. jamo emoticons are their own tokens (재밌다ㅋㅋ -> 재밌다 ㅋㅋ);
       6. whitespace runs become one space.
-    Memory is bounded whatever the line length.
+    Memory is bounded whatever the line length. FILE may be gzip, bzip2, xz
+    or zip compressed, in any --encoding, as for train.
 
     \b
     Example:
       w2v tokenize raw.txt | w2v train - --skipgram -o model.w2v
-      zcat reviews.txt.gz | w2v tokenize > reviews.tok.txt
+      w2v tokenize reviews.txt.gz --encoding cp949 > reviews.tok.txt
     """
-    from w2v.corpus import _open_source  # the corpus reader's opener: same messages, same stdin
+    from w2v.sources import open_source
     from w2v.tokenize import tokenize_stream
 
-    source, owned = _open_source(text)
-    sys.stdout.flush()
-    try:
-        tokenize_stream(source, sys.stdout.buffer, lower=lower)
-    finally:
-        if owned:
-            source.close()
+    with open_source(text, encoding, what="text") as opened:  # compressed, other encodings: as train reads
+        sys.stdout.flush()
+        tokenize_stream(opened.stream, sys.stdout.buffer, lower=lower)
     sys.stdout.buffer.flush()
 
 
 # -- queries ----------------------------------------------------------------------------------
 
 
-def print_results(query: str, results, as_json: bool, with_query: bool, key: str = "neighbours") -> None:
+def composed_words(vectors, words) -> list[str]:
+    """The query words outside the vocabulary whose vectors a subword model composes."""
+    return [word for word in words if vectors.composition(word) is not None]
+
+
+def note_composed(vectors, words) -> None:
+    """Say on stderr which query words got a vector composed from their n-grams."""
+    for word in composed_words(vectors, words):
+        known, total = vectors.composition(word)
+        click.echo(f"note: {word!r} is not in the vocabulary; its vector is composed from {known} of its "
+                   f"{total} character n-grams", err=True)
+
+
+def with_composed(record: dict, vectors, words) -> dict:
+    """A JSON record, with "composed": [words] when some query word's vector was composed."""
+    composed = composed_words(vectors, words) if vectors.subwords is not None else []
+    if composed:
+        record["composed"] = composed
+    return record
+
+
+def print_results(query: str, results, as_json: bool, with_query: bool, key: str = "neighbours",
+                  composed=()) -> None:
     if as_json:
-        click.echo(json.dumps({"query": query, key: [{"word": w, "score": round(float(s), 6)} for w, s in results]},
-                              ensure_ascii=False))
+        record = {"query": query, key: [{"word": w, "score": round(float(s), 6)} for w, s in results]}
+        if composed:
+            record["composed"] = list(composed)
+        click.echo(json.dumps(record, ensure_ascii=False))
         return
     prefix = query + "\t" if with_query else ""
     for word, score in results:
@@ -389,10 +468,23 @@ def answer_each(queries, answer, emit, fail_alone: bool) -> None:
         sys.exit(1)
 
 
-def run_queries(queries, answer, as_json: bool, with_query: bool, key: str) -> None:
-    """Ranked-word queries: 'word<TAB>score' lines, prefixed by the query when several are read."""
-    answer_each(queries, answer, lambda query, results: print_results(query, results, as_json, with_query, key),
-                fail_alone=with_query)
+def run_queries(queries, answer, as_json: bool, with_query: bool, key: str, vectors=None, words_of=None) -> None:
+    """Ranked-word queries: 'word<TAB>score' lines, prefixed by the query when several are read.
+
+    With ``vectors`` and ``words_of`` (query -> its words), composed query words are noted.
+    """
+    if vectors is not None and vectors.subwords is not None:
+        plain = answer
+
+        def answer(query):
+            note_composed(vectors, words_of(query))
+            return plain(query)
+
+    def emit(query, results):
+        composed = composed_words(vectors, words_of(query)) if vectors is not None and vectors.subwords else ()
+        print_results(query, results, as_json, with_query, key, composed)
+
+    answer_each(queries, answer, emit, fail_alone=with_query)
 
 
 @cli.command()
@@ -416,10 +508,10 @@ def nearest(words, model_path, k, negative, as_json):
     vectors = load_query_vectors(model_path)
     if list(words) == ["-"]:
         run_queries(read_stdin_lines(), lambda q: vectors.nearest(q.split(), list(negative), k=k),
-                    as_json, True, "neighbours")
+                    as_json, True, "neighbours", vectors, lambda q: q.split() + list(negative))
     else:
         run_queries([" ".join(words)], lambda q: vectors.nearest(list(words), list(negative), k=k),
-                    as_json, False, "neighbours")
+                    as_json, False, "neighbours", vectors, lambda q: list(words) + list(negative))
 
 
 @cli.command()
@@ -449,9 +541,9 @@ def analogy(words, model_path, k, cosmul, as_json):
         return vectors.analogy(a, b, c, k=k, cosmul=cosmul)
 
     if list(words) == ["-"]:
-        run_queries(read_stdin_lines(), answer, as_json, True, "answers")
+        run_queries(read_stdin_lines(), answer, as_json, True, "answers", vectors, str.split)
     else:
-        run_queries([" ".join(words)], answer, as_json, False, "answers")
+        run_queries([" ".join(words)], answer, as_json, False, "answers", vectors, str.split)
 
 
 @cli.command()
@@ -473,12 +565,14 @@ def similarity(words, model_path, as_json):
         parts = line.split()
         if len(parts) != 2:
             raise click.UsageError(f"similarity takes two words, got {len(parts)}: {line!r}")
+        note_composed(vectors, parts)
         return vectors.similarity(parts[0], parts[1])
 
     def emit(line: str, score: float) -> None:
         a, b = line.split()
         if as_json:
-            click.echo(json.dumps({"a": a, "b": b, "similarity": round(float(score), 6)}, ensure_ascii=False))
+            record = with_composed({"a": a, "b": b, "similarity": round(float(score), 6)}, vectors, (a, b))
+            click.echo(json.dumps(record, ensure_ascii=False))
         elif from_stdin:
             click.echo(f"{a}\t{b}\t{format_score(score)}")
         else:
@@ -549,8 +643,9 @@ def evaluate():
               help="Only the N most frequent words are candidates; questions using others are skipped.")
 @click.option("--cosmul", is_flag=True, help="3CosMul instead of 3CosAdd.")
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@encoding_option
 @json_option
-def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, as_json):
+def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, encoding, as_json):
     """Analogy accuracy on a questions-words.txt file (- for stdin).
 
     Reports each section, semantic / syntactic / total accuracy and the share of
@@ -566,7 +661,8 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
     source = _evaluation_source(questions, "questions-words.txt")
     vectors = load_query_vectors(model_path)
     result = evaluate_analogies(list(vectors.words), vectors.vectors, source, restrict_vocab=restrict_vocab,
-                                case_insensitive=not case_sensitive, cosmul=cosmul)
+                                case_insensitive=not case_sensitive, cosmul=cosmul, encoding=encoding,
+                                oov_vector=_oov_vector(vectors))
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
 
 
@@ -574,8 +670,9 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
 @click.argument("pairs", metavar="FILE")
 @model_option
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@encoding_option
 @json_option
-def eval_similarity(pairs, model_path, case_sensitive, as_json):
+def eval_similarity(pairs, model_path, case_sensitive, encoding, as_json):
     """Spearman and Pearson correlation with human word-pair scores (- for stdin).
 
     FILE holds 'word1<TAB>word2<TAB>score' lines (wordsim353, SimLex-999...).
@@ -588,13 +685,17 @@ def eval_similarity(pairs, model_path, case_sensitive, as_json):
 
     source = _evaluation_source(pairs, "wordsim353.tsv")
     vectors = load_query_vectors(model_path)
-    result = evaluate_word_pairs(list(vectors.words), vectors.vectors, source, case_insensitive=not case_sensitive)
+    result = evaluate_word_pairs(list(vectors.words), vectors.vectors, source, case_insensitive=not case_sensitive,
+                                 encoding=encoding, oov_vector=_oov_vector(vectors))
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
 
 
+def _oov_vector(vectors):
+    """A subword model scores words outside the vocabulary through their n-grams (None otherwise)."""
+    return vectors.lookup_vector if vectors.subwords is not None else None
+
+
 def _evaluation_source(path: str | None, default_name: str):
-    if path == "-":
-        return list(read_stdin_lines())
     if path is None:
         path = os.path.join("corpora", "data", default_name)
     return path

@@ -183,8 +183,10 @@ def _vocab_at_min_count(read_vocab: str | None, min_count: int, workdir: str | N
          type=int, default=1)
 @_c_flag("kernel", "NAME", "w2v only: negative-sampling update, 'batched' (default, faster) or "
          "'classic' (word2vec.c's one-at-a-time update).", default="batched")
+@_c_flag("encoding", "NAME", "w2v only: the text's encoding (cp949, cp1252, ...); default UTF-8. Compressed "
+         "-train files (gzip, bzip2, xz, zip) are read as is.")
 def word2vec(train, output, size, window, sample, hs, negative, threads, iter, min_count, alpha, classes,
-             debug, binary, save_vocab, read_vocab, cbow, seed, kernel):
+             debug, binary, save_vocab, read_vocab, cbow, seed, kernel, encoding):
     """word2vec.c's command line: the same flags, defaults and output files.
 
     Existing scripts run by changing the program name from ./word2vec to
@@ -223,14 +225,14 @@ def word2vec(train, output, size, window, sample, hs, negative, threads, iter, m
         if path and path != "-":
             base._check_writable(path)
     if not output:
-        _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet)
+        _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet, encoding)
         return
 
     from w2v.formats import save_word2vec, write_lines
     from w2v.train import train as train_model
 
     with _vocab_at_min_count(read_vocab, min_count, None) as vocab_path:
-        model = train_model(train, params, read_vocab=vocab_path, quiet=quiet)
+        model = train_model(train, params, read_vocab=vocab_path, quiet=quiet, encoding=encoding)
     if save_vocab:
         write_lines(save_vocab, _c_vocab_lines(model.vocab.words, model.vocab.counts,
                                                model.corpus.get("lines", 0)), "vocabulary")
@@ -251,13 +253,13 @@ def word2vec(train, output, size, window, sample, hs, negative, threads, iter, m
                    f"wrote {written} to {output}", err=True)
 
 
-def _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet):
+def _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet, encoding=None):
     from w2v.corpus import scan_corpus
     from w2v.errors import CorpusError
     from w2v.formats import write_lines
     from w2v.vocab import Vocab
 
-    with scan_corpus(train) as scanned:
+    with scan_corpus(train, encoding=encoding) as scanned:
         if scanned.n_tokens == 0:
             raise CorpusError(f"corpus is empty: {'standard input' if train == '-' else repr(train)}")
         if read_vocab:
@@ -294,7 +296,9 @@ def _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet):
 @click.option("--workdir", metavar="DIR", default=None,
               help="Directory for the temporary token file (default: the system temp directory).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output (as -debug 0).")
-def phrases(source, target, train_file, output_file, min_count, threshold, debug, delimiter, workdir, quiet):
+@base.encoding_option
+def phrases(source, target, train_file, output_file, min_count, threshold, debug, delimiter, workdir, quiet,
+            encoding):
     """Join frequent word pairs into phrases ("new york" -> new_york), as word2phrase does.
 
     Reads INPUT (a file, or - for stdin) and writes the same text with each
@@ -322,7 +326,7 @@ def phrases(source, target, train_file, output_file, min_count, threshold, debug
     if output != "-":
         base._check_writable(output)
     learn_phrases(source, output, min_count=min_count, threshold=threshold, workdir=workdir,
-                  progress=_progress(quiet or debug <= 0), delimiter=delimiter)
+                  progress=_progress(quiet or debug <= 0), delimiter=delimiter, encoding=encoding)
 
 
 # -- classes -----------------------------------------------------------------------------------
@@ -463,11 +467,16 @@ def vectors_command(words, model_path, as_json):
     def emit(word, row):
         if as_json:
             values = ",".join(str(v) for v in row.astype("float32"))  # shortest exact float32 text
-            click.echo(f'{{"word": {json.dumps(word, ensure_ascii=False)}, "vector": [{values}]}}')
+            composed = ', "composed": true' if base.composed_words(vectors, [word]) else ""
+            click.echo(f'{{"word": {json.dumps(word, ensure_ascii=False)}, "vector": [{values}]{composed}}}')
         else:
             click.echo(word + " " + " ".join(TEXT_FLOAT_FORMAT % v for v in row.tolist()))
 
-    base.answer_each(_words_from(words), lambda word: vectors.vectors[vectors.index(word)], emit, fail_alone=True)
+    def answer(word):
+        base.note_composed(vectors, [word])
+        return vectors.vector(word)
+
+    base.answer_each(_words_from(words), answer, emit, fail_alone=True)
 
 
 @click.command(name="odd-one-out")
@@ -491,16 +500,17 @@ def odd_one_out(words, model_path, as_json):
 
     def emit(group, ranked):
         if as_json:
-            click.echo(json.dumps({"words": group.split(), "odd_one_out": ranked[0][0],
-                                   "scores": [{"word": w, "score": round(s, 6)} for w, s in ranked]},
-                                  ensure_ascii=False))
+            record = {"words": group.split(), "odd_one_out": ranked[0][0],
+                      "scores": [{"word": w, "score": round(s, 6)} for w, s in ranked]}
+            click.echo(json.dumps(base.with_composed(record, vectors, group.split()), ensure_ascii=False))
         elif from_stdin:
             click.echo(f"{group}\t{ranked[0][0]}")
         else:
             click.echo(ranked[0][0])
 
     base.answer_each(base.read_stdin_lines() if from_stdin else [" ".join(words)],
-                     lambda group: vectors.odd_one_out(group.split()), emit, fail_alone=from_stdin)
+                     lambda group: (base.note_composed(vectors, group.split()), vectors.odd_one_out(group.split()))[1],
+                     emit, fail_alone=from_stdin)
 
 
 @click.command()

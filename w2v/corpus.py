@@ -3,7 +3,9 @@
 Tokenization follows word2vec.c's ReadWord without its limits: tokens are
 separated by space, tab, newline, \\v, \\f and NUL; '\\r' is deleted (so CRLF
 files read like LF files, and "a\\rb" is "ab"); every '\\n' ends a sentence.
-Tokens have no length limit. Text is UTF-8; invalid bytes become U+FFFD.
+Tokens have no length limit. Text is UTF-8; invalid bytes become U+FFFD (and
+are counted). ``w2v.sources`` opens the source: compressed files, a byte-order
+mark or another encoding become UTF-8 before the scan; binary input is refused.
 
 The corpus is never held as a Python string or as Python objects per token:
 fixed-size byte chunks, each cut after a separator, go through the Numba
@@ -15,7 +17,6 @@ ids file is rewritten and read back in fixed-size chunks, never mapped whole.
 
 import errno
 import os
-import sys
 import tempfile
 import weakref
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import numpy as np
 
 from w2v import scan_kernels as K
 from w2v.errors import CorpusError
+from w2v.sources import open_source
 
 __all__ = ["ScannedCorpus", "scan_corpus", "remap_ids", "read_ids", "ids_array"]
 
@@ -76,6 +78,8 @@ class ScannedCorpus:
     n_bytes: int
     segments: list = field(default_factory=list)
     remap_path: str | None = None
+    replaced: int = 0  # invalid byte sequences read as U+FFFD
+    found: str = ""  # what the source was, when not plain UTF-8: "gzip", "zip member text8, cp949"
     _remapped: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self):
@@ -180,22 +184,9 @@ def _grown(arr, used, need=0):
     return new
 
 
-def _open_source(source):
-    if source == "-":
-        stream = getattr(sys.stdin, "buffer", None)
-        if stream is None:
-            raise CorpusError("cannot read corpus from stdin: stdin is closed")
-        return stream, False
-    try:
-        return open(source, "rb", buffering=0), True
-    except FileNotFoundError:
-        raise CorpusError(f"corpus not found: {source!r}") from None
-    except IsADirectoryError:
-        raise CorpusError(f"corpus is a directory: {source!r}") from None
-    except PermissionError:
-        raise CorpusError(f"corpus is not readable: {source!r} (permission denied)") from None
-    except OSError as e:
-        raise CorpusError(f"cannot read corpus {source!r}: {_reason(e)}") from None
+def _open_source(source, encoding=None):
+    """``source`` (a path, "-" or a binary file object) opened as UTF-8 bytes: see ``w2v.sources``."""
+    return open_source(source, encoding=encoding, what="corpus")
 
 
 def _reason(e):
@@ -221,25 +212,29 @@ def _read_full(stream, view):
 
 
 def _sanitized(chunk):
-    """``chunk`` itself when it is valid UTF-8, else a copy with U+FFFD for each bad sequence."""
+    """``(chunk, 0)`` when it is valid UTF-8, else a copy with U+FFFD for each bad sequence and their number."""
     valid, size = K.utf8_check(chunk, chunk.shape[0])
     if valid:
-        return chunk
+        return chunk, 0
     repaired = np.empty(size, dtype=np.uint8)
     K.utf8_repair(chunk, chunk.shape[0], repaired)
-    return repaired
+    replacement = "\ufffd".encode()
+    return repaired, bytes(repaired).count(replacement) - bytes(chunk).count(replacement)
 
 
-def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_bytes=1 << 24):
-    """Tokenize ``source`` (a path, or "-" for stdin) in one pass; count words and store ids.
+def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_bytes=1 << 24, encoding=None):
+    """Tokenize ``source`` (a path, "-" for stdin, or a binary file object) in one pass; count words and store ids.
 
-    ``progress(bytes_read)`` is called after each chunk with the total bytes read so far.
+    ``progress(bytes_read)`` is called after each chunk with the bytes of the
+    source as stored read so far (for a compressed file, the compressed bytes).
+    ``encoding`` is the text's encoding (None: UTF-8, or as a byte-order mark says).
     ``workdir`` is where the ids file is created (default: the temp directory).
     ``max_vocab_size`` limits the words held while counting, pruning the rarest
     the way word2vec.c does (see ``ScannedCorpus`` for what that does to ids).
     Temporary files are named ``w2v-ids-<pid>-*`` and ``w2v-remap-<pid>-*``, so
     that files left by a killed process can be recognised and removed.
-    Raises ``CorpusError`` when the source cannot be read. An empty corpus is
+    Raises ``CorpusError`` when the source cannot be read, or is binary or
+    not in the encoding (see ``w2v.sources``). An empty corpus is
     not an error here (``n_tokens == 0``); the caller decides.
     """
     if chunk_bytes < 1:
@@ -247,15 +242,15 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
     if max_vocab_size is not None and max_vocab_size < 1:
         raise ValueError("max_vocab_size must be positive (or None for no limit)")
     max_vocab = int(max_vocab_size or 0)
-    source = os.fspath(source)
-    stream, owned = _open_source(source)
-    try:
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    with _open_source(source, encoding) as opened:
         fd, ids_path = _temporary(workdir, "w2v-ids-", "the token ids file")
         remaps = _Remaps(workdir)
         try:
             with os.fdopen(fd, "wb") as ids_file:
-                tables, n_bytes, n_ids = _scan_stream(
-                    source, stream, ids_file, ids_path, max_vocab, progress, chunk_bytes, remaps)
+                tables, n_bytes, n_ids, replaced = _scan_stream(
+                    opened, ids_file, ids_path, max_vocab, progress, chunk_bytes, remaps)
             remaps.close()
             state = tables.state
             n_words = int(state[K.S_N_WORDS])
@@ -269,14 +264,13 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
                 n_bytes=n_bytes,
                 segments=remaps.segments,
                 remap_path=remaps.path,
+                replaced=replaced + opened.replaced,
+                found=opened.describe(),
             )
         except BaseException:
             remaps.close()
             _unlink_all(ids_path, remaps.path)
             raise
-    finally:
-        if owned:
-            stream.close()
 
 
 def _temporary(workdir, prefix, what):
@@ -312,7 +306,8 @@ class _Remaps:
             self.file = None
 
 
-def _scan_stream(source, stream, ids_file, ids_path, max_vocab, progress, chunk_bytes, remaps):
+def _scan_stream(opened, ids_file, ids_path, max_vocab, progress, chunk_bytes, remaps):
+    stream, source = opened.stream, opened.name
     tables = _Tables()
     out = np.empty(max(1024, min(chunk_bytes // 4 + 16, 1 << 20)), dtype=np.int32)
     n_ids = 0
@@ -328,6 +323,7 @@ def _scan_stream(source, stream, ids_file, ids_path, max_vocab, progress, chunk_
     buf = np.empty(2 * chunk_bytes, dtype=np.uint8)
     fill = 0  # bytes held in buf: a tail carried from the last read, then new bytes
     n_bytes = 0
+    replaced = 0
     eof = False
     while not eof:
         if buf.shape[0] - fill < chunk_bytes:
@@ -336,14 +332,14 @@ def _scan_stream(source, stream, ids_file, ids_path, max_vocab, progress, chunk_
             got = _read_full(stream, memoryview(buf)[fill:fill + chunk_bytes])
         except OSError as e:
             if e.errno == errno.EISDIR:
-                raise CorpusError(f"corpus is a directory: {source!r}") from None
-            raise CorpusError(f"cannot read corpus {source!r}: {_reason(e)}") from None
+                raise CorpusError(f"corpus is a directory: {source}") from None
+            raise CorpusError(f"cannot read corpus {source}: {_reason(e)}") from None
         eof = got < chunk_bytes
         searched = fill
         fill += got
         n_bytes += got
         if progress is not None:
-            progress(n_bytes)
+            progress(opened.bytes_read)
         if eof:
             cut = fill
         else:
@@ -352,11 +348,13 @@ def _scan_stream(source, stream, ids_file, ids_path, max_vocab, progress, chunk_
             if cut == 0:
                 continue
         if cut:
-            tables.scan(_sanitized(buf[:cut]), out, write, max_vocab, lambda remap: remaps.add(n_ids, remap))
+            text, bad = _sanitized(buf[:cut])
+            replaced += bad
+            tables.scan(text, out, write, max_vocab, lambda remap: remaps.add(n_ids, remap))
         tail = fill - cut
         buf[:tail] = buf[cut:fill]
         fill = tail
-    return tables, n_bytes, n_ids
+    return tables, n_bytes, n_ids, replaced
 
 
 def remap_ids(scanned, final_id, chunk_ids=_CHUNK_IDS):

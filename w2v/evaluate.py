@@ -10,7 +10,11 @@ embeddings, not only on w2v's own.  The semantics follow the two peers, word2vec
 * with ``case_insensitive`` words are compared upper-cased, as both peers do, and a
   word stands for its first (most frequent) spelling in the vocabulary;
 * an analogy line ``a b c d`` reads a:b :: c:d; the answer is the nearest word to
-  b - a + c (3CosAdd, unit vectors) or Levy and Goldberg's 3CosMul, never one of a, b, c.
+  b - a + c (3CosAdd, unit vectors) or Levy and Goldberg's 3CosMul, never one of a, b, c;
+* with ``oov_vector`` (a subword model's: word -> its stored or composed vector, or None)
+  a word outside the restricted vocabulary still takes part through that vector, and only
+  items with a word that has none are skipped; answers stay restricted-vocabulary words, so
+  a question whose answer is outside them counts as seen and wrong.
 
 NumPy and the standard library only: this module is imported by query commands.
 """
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import CorpusError, ModelError, ParameterError
+from .sources import open_source
 
 __all__ = [
     "AnalogyResult",
@@ -49,8 +54,9 @@ class SectionResult:
 
     name: str
     correct: int = 0
-    seen: int = 0  # questions whose four words are all in the restricted vocabulary
+    seen: int = 0  # questions whose four words are all in the restricted vocabulary (or have a vector)
     questions: int = 0  # questions in the file
+    composed: int = 0  # seen questions with a word outside the restricted vocabulary (through oov_vector)
 
     @property
     def semantic(self) -> bool:
@@ -67,6 +73,7 @@ class SectionResult:
             "correct": self.correct,
             "seen": self.seen,
             "questions": self.questions,
+            "composed": self.composed,
             "accuracy": self.accuracy,
         }
 
@@ -77,6 +84,7 @@ def _summary(name: str, sections) -> SectionResult:
         sum(s.correct for s in sections),
         sum(s.seen for s in sections),
         sum(s.questions for s in sections),
+        sum(s.composed for s in sections),
     )
 
 
@@ -134,6 +142,7 @@ class AnalogyResult:
             "seen": self.seen,
             "questions": self.questions,
             "seen_ratio": self.seen_ratio,
+            "composed": self.total.composed,
             "accuracy": self.accuracy,
             "semantic_accuracy": self.semantic.accuracy,
             "syntactic_accuracy": self.syntactic.accuracy,
@@ -159,6 +168,9 @@ class AnalogyResult:
             f"{self.method}, {self.restrict_vocab} most frequent words; questions seen: "
             f"{self.seen} of {self.questions} ({100 * self.seen_ratio:.1f} %)"
         )
+        if self.total.composed:
+            lines.append(f"{self.total.composed} of them through vectors composed from n-grams "
+                         f"(a word outside the {self.restrict_vocab} words)")
         return "\n".join(lines)
 
 
@@ -173,6 +185,7 @@ class PairsResult:
     restrict_vocab: int
     source: str = ""
     oov_pairs: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    composed: int = 0  # used pairs with a word outside the restricted vocabulary (through oov_vector)
 
     @property
     def oov(self) -> int:
@@ -192,6 +205,7 @@ class PairsResult:
             "used": self.used,
             "oov": self.oov,
             "oov_ratio": self.oov_ratio,
+            "composed": self.composed,
         }
 
     def format_table(self) -> str:
@@ -199,28 +213,29 @@ class PairsResult:
             return "n/a" if v is None else f"{v:.4f}"
 
         name = self.source or "word pairs"
-        return "\n".join([
+        lines = [
             f"{'data':<{max(len(name), 4)}}  {'spearman':>8}  {'pearson':>8}  {'pairs':>11}  {'oov':>7}",
             f"{name:<{max(len(name), 4)}}  {num(self.spearman):>8}  {num(self.pearson):>8}"
             f"  {f'{self.used}/{self.pairs}':>11}  {100 * self.oov_ratio:>5.1f} %",
-        ])
+        ]
+        if self.composed:
+            lines.append(f"{self.composed} of the {self.used} pairs through vectors composed from n-grams")
+        return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------
 # shared helpers
 
 
-def _read_lines(path_or_lines, what: str):
-    """Return (name, list of lines) from a path or an iterable of str/bytes lines."""
+def _read_lines(path_or_lines, what: str, encoding: str | None = None):
+    """Return (name, list of lines) from a path ("-": stdin) or an iterable of str/bytes lines."""
     if isinstance(path_or_lines, (str, os.PathLike)):
         name = os.fspath(path_or_lines)
         try:
-            with open(name, encoding="utf-8") as f:
-                return name, f.read().splitlines()
-        except FileNotFoundError:
-            raise CorpusError(f"{what} file not found: {name!r}") from None
-        except IsADirectoryError:
-            raise CorpusError(f"{what} file is a directory: {name!r}") from None
+            with open_source(name, encoding=encoding, what=f"{what} file") as opened:
+                data = opened.stream.read()
+            # stdin is read as queries are (bad bytes become U+FFFD); a file must be UTF-8 (or --encoding)
+            return name, data.decode("utf-8", "replace" if name == "-" else "strict").splitlines()
         except UnicodeDecodeError as e:
             raise CorpusError(f"{what} file is not UTF-8 text: {name!r} ({e.reason})") from None
         except OSError as e:
@@ -276,9 +291,11 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 # analogies
 
 
-def _parse_analogies(lines, name, index, case_insensitive):
+def _parse_analogies(lines, name, index, case_insensitive, extra=None):
     """Return (sections, questions) where questions is an (n, 5) int64 array of
-    (section number, a, b, c, d) rows for the questions whose words are all known."""
+    (section number, a, b, c, d) rows for the questions whose words are all known.
+
+    ``extra`` (an _ExtraRows) gives rows past the vocabulary to words outside it."""
     sections: list[SectionResult] = []
     rows = []
     for line_no, raw in enumerate(lines, 1):
@@ -299,9 +316,14 @@ def _parse_analogies(lines, name, index, case_insensitive):
             )
         section = sections[-1]
         section.questions += 1
+        spellings = parts
         if case_insensitive:
             parts = [p.upper() for p in parts]
         ids = [index.get(p) for p in parts]
+        if None in ids and extra is not None:
+            ids = [i if i is not None else extra.row(w) for i, w in zip(ids, spellings)]
+            if None not in ids:
+                section.composed += 1
         if None in ids:
             continue
         section.seen += 1
@@ -312,10 +334,41 @@ def _parse_analogies(lines, name, index, case_insensitive):
     return sections, questions
 
 
+class _ExtraRows:
+    """Rows n, n+1, ... for words outside the restricted vocabulary that ``oov_vector`` gives a vector."""
+
+    def __init__(self, oov_vector, n, case_insensitive):
+        self.oov_vector, self.n, self.case_insensitive = oov_vector, n, case_insensitive
+        self.rows: dict[str, int | None] = {}
+        self.vectors: list[np.ndarray] = []
+
+    def row(self, word: str):
+        if word not in self.rows:
+            vector = None
+            # a case-folded evaluation most often meets a lower-cased corpus
+            for spelling in dict.fromkeys([word.lower(), word] if self.case_insensitive else [word]):
+                vector = self.oov_vector(spelling)
+                if vector is not None:
+                    break
+            self.rows[word] = None
+            if vector is not None:
+                self.rows[word] = self.n + len(self.vectors)
+                self.vectors.append(np.asarray(vector, dtype=np.float32))
+        return self.rows[word]
+
+    def unit(self, dim: int) -> np.ndarray:
+        return _unit(np.stack(self.vectors)) if self.vectors else np.zeros((0, dim), dtype=np.float32)
+
+
 def _mask_inputs(scores, abc, canon, rows_of):
     """Set the score of every row that is (a spelling of) a question word to -inf."""
     r = np.arange(len(scores))[:, None]
-    scores[r, abc] = -np.inf
+    if (abc >= scores.shape[1]).any():  # words given rows past the vocabulary (composed) are no candidates
+        for k in range(abc.shape[1]):
+            inside = abc[:, k] < scores.shape[1]
+            scores[np.flatnonzero(inside), abc[inside, k]] = -np.inf
+    else:
+        scores[r, abc] = -np.inf
     if canon is not None:
         # other spellings of the question words (only with case folding)
         for q, ids in enumerate(abc):
@@ -333,6 +386,8 @@ def evaluate_analogies(
     case_insensitive: bool = True,
     cosmul: bool = False,
     batch: int | None = None,
+    encoding: str | None = None,
+    oov_vector=None,
 ) -> AnalogyResult:
     """Accuracy on an analogy test set in word2vec's questions-words.txt format.
 
@@ -340,11 +395,14 @@ def evaluate_analogies(
     array; ``questions_path_or_lines``: a path, or an iterable of lines.  Only the
     ``restrict_vocab`` first words are candidates (None: all).  ``batch`` questions are
     scored per matrix product (default: as many as fit in about 128 MB of scores).
+    A path may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
+    ``oov_vector``: see the module's notes.
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
-    name, lines = _read_lines(questions_path_or_lines, "analogy")
+    name, lines = _read_lines(questions_path_or_lines, "analogy", encoding)
     index, canon = _vocab_index(words, n, case_insensitive)
-    sections, questions = _parse_analogies(lines, name, index, case_insensitive)
+    extra = None if oov_vector is None else _ExtraRows(oov_vector, n, case_insensitive)
+    sections, questions = _parse_analogies(lines, name, index, case_insensitive, extra)
     if batch is None:
         batch = max(16, min(4096, _SCORE_BUDGET // n))
     elif batch < 1:
@@ -356,10 +414,13 @@ def evaluate_analogies(
             rows_of.setdefault(int(canon[i]), []).append(int(i))
 
     unit = _unit(vectors[:n]) if len(questions) else None
+    queries = unit
+    if extra is not None and extra.vectors and len(questions):
+        queries = np.concatenate([unit, extra.unit(unit.shape[1])])
     correct = np.zeros(len(sections), dtype=np.int64)
     for start in range(0, len(questions), batch):
         q = questions[start:start + batch]
-        a, b, c, d = unit[q[:, 1]], unit[q[:, 2]], unit[q[:, 3]], q[:, 4]
+        a, b, c, d = queries[q[:, 1]], queries[q[:, 2]], queries[q[:, 3]], q[:, 4]
         if cosmul:
             # Levy and Goldberg's (2014) 3CosMul as gensim computes it, with each cosine
             # shifted to [0, 1]: ((1+cos_b)/2 * (1+cos_c)/2) / ((1+cos_a)/2 + eps), here
@@ -427,7 +488,8 @@ def spearman(x, y) -> float | None:
 def _parse_pairs(lines, name, score_column):
     """Yield (line number, word1, word2, score) from a word-pair similarity file.
 
-    Tab-separated when a line has tabs, else whitespace-separated; ``#`` starts a
+    Tab-separated when a line has tabs, comma-separated when it has no tabs nor spaces but
+    commas (CSV files such as the Korean WS353's), else whitespace-separated; ``#`` starts a
     comment line; a first line whose score is not a number is a header.  With
     ``score_column`` None the score is the third field, or the ``SimLex999`` column
     when the header names one (SimLex-999.txt's layout).
@@ -435,10 +497,15 @@ def _parse_pairs(lines, name, score_column):
     column = 2 if score_column is None else score_column
     first = True
     for line_no, raw in enumerate(lines, 1):
-        line = raw.strip()
+        line = raw.strip().lstrip("\ufeff")
         if not line or line.startswith("#"):
             continue
-        fields = line.split("\t") if "\t" in line else line.split()
+        if "\t" in line:
+            fields = line.split("\t")
+        elif "," in line and len(line.split()) == 1:
+            fields = line.split(",")
+        else:
+            fields = line.split()
         fields = [f.strip() for f in fields]
         if first:
             first = False
@@ -469,21 +536,30 @@ def evaluate_word_pairs(
     restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     score_column: int | None = None,
+    encoding: str | None = None,
+    oov_vector=None,
 ) -> PairsResult:
     """Correlation of cosine similarity with human judgements (WordSim-353, SimLex-999 ...).
 
     Pairs with a word outside the ``restrict_vocab`` first words are skipped and
-    counted in ``oov``; the correlations use the remaining pairs.
+    counted in ``oov``; the correlations use the remaining pairs. With ``oov_vector``
+    (see the module's notes) only pairs with a word that has no vector are skipped. A path
+    may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
-    name, lines = _read_lines(pairs_path_or_lines, "word-pair")
+    name, lines = _read_lines(pairs_path_or_lines, "word-pair", encoding)
     index, _ = _vocab_index(words, n, case_insensitive)
+    extra = None if oov_vector is None else _ExtraRows(oov_vector, n, case_insensitive)
     gold, left, right, oov_pairs = [], [], [], []
-    pairs = 0
+    pairs = composed = 0
     for _, w1, w2, score in _parse_pairs(lines, name, score_column):
         pairs += 1
         k1, k2 = (w1.upper(), w2.upper()) if case_insensitive else (w1, w2)
         i, j = index.get(k1), index.get(k2)
+        if (i is None or j is None) and extra is not None:
+            i = extra.row(w1) if i is None else i
+            j = extra.row(w2) if j is None else j
+            composed += i is not None and j is not None
         if i is None or j is None:
             oov_pairs.append((w1, w2))
             continue
@@ -494,7 +570,10 @@ def evaluate_word_pairs(
         raise CorpusError(f"no word pairs in {name!r}")
     if left:
         rows = np.unique(left + right)
-        unit = _unit(vectors[rows])
+        known = rows[rows < n]
+        unit = _unit(vectors[known])
+        if extra is not None and extra.vectors:
+            unit = np.concatenate([unit, extra.unit(unit.shape[1])[rows[rows >= n] - n]])
         pos = {int(r): k for k, r in enumerate(rows)}
         u1 = unit[[pos[i] for i in left]]
         u2 = unit[[pos[j] for j in right]]
@@ -502,4 +581,4 @@ def evaluate_word_pairs(
         rho, r = spearman(gold, model), pearson(gold, model)
     else:
         rho = r = None
-    return PairsResult(rho, r, pairs, len(gold), n, name, oov_pairs)
+    return PairsResult(rho, r, pairs, len(gold), n, name, oov_pairs, composed)

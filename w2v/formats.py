@@ -10,7 +10,11 @@ Native model, one file so that it can be replaced atomically::
 The header names every section with its offset, nbytes, dtype and shape:
 "words" (UTF-8 words joined by b"\\n"), "counts" <i8 (V,), "norms" <f4 (V,),
 "vectors" <f4 (V, d), and optionally "output_ns" <f4 (V, d) and "output_hs" <f4 (V-1, d)
-(the output weights, for continuing training). Loading maps the file read-only, so
+(the output weights, for continuing training). A subword model's header also holds
+"subwords" (its ``SubwordSpec`` as a dict), and two more sections: "ngram_buckets" <i8 (R,),
+the sorted bucket ids some vocabulary word uses, and "ngram_vectors" <f4 (R, d), their rows;
+its "vectors" are then each word's composed vector (the average of its own row and its n-gram
+rows, fastText's getWordVector). Loading maps the file read-only, so
 it takes milliseconds whatever the size; the header is padded with spaces up to the
 first section.
 
@@ -69,6 +73,12 @@ class Model:
         self.counts = arrays.get("counts")
         self.output_ns = arrays.get("output_ns")
         self.output_hs = arrays.get("output_hs")
+        self.subwords = None  # a SubwordTable, for a subword model
+        if "ngram_vectors" in arrays:
+            from .subwords import SubwordSpec, SubwordTable
+
+            self.subwords = SubwordTable(SubwordSpec.from_dict(header["subwords"]), arrays["ngram_vectors"],
+                                         arrays["ngram_buckets"])
         self.params = header.get("params") or {}
         self.corpus = header.get("corpus") or {}
 
@@ -196,10 +206,11 @@ def _float_matrix(name, array, shape):
 
 
 def save_model(path, words, vectors, counts, *, output_ns=None, output_hs=None,
-               params=None, corpus=None) -> None:
+               params=None, corpus=None, subwords=None) -> None:
     """Write a native model file atomically (temporary file in the same directory, fsync, rename).
 
     ``counts`` may be None (vectors imported from another format); the section is then left out.
+    ``subwords``: a compact ``SubwordTable`` (a subword model's n-gram rows).
     """
     word_bytes = _encode_words(words)
     vocab_size = word_bytes.count(b"\n") + 1
@@ -220,6 +231,12 @@ def save_model(path, words, vectors, counts, *, output_ns=None, output_hs=None,
         sections["output_ns"] = _float_matrix("output_ns", output_ns, (vocab_size, dim))
     if output_hs is not None:
         sections["output_hs"] = _float_matrix("output_hs", output_hs, (vocab_size - 1, dim))
+    if subwords is not None:
+        if subwords.buckets is None:
+            raise ValueError("a native model keeps a compact n-gram table (bucket ids and their rows)")
+        rows = subwords.buckets.shape[0]
+        sections["ngram_buckets"] = np.ascontiguousarray(subwords.buckets, dtype="<i8")
+        sections["ngram_vectors"] = _float_matrix("ngram_vectors", subwords.vectors, (rows, dim))
 
     from . import __version__
 
@@ -232,6 +249,8 @@ def save_model(path, words, vectors, counts, *, output_ns=None, output_hs=None,
         "corpus": corpus or {},
         "w2v_version": __version__,
     }
+    if subwords is not None:
+        header["subwords"] = subwords.spec.to_dict()
     # Offsets depend on the header's length, which depends on the offsets: grow until stable.
     header_room = 0
     while True:
@@ -422,6 +441,8 @@ def _check_header(header, size, path):
         "vectors": ((vocab_size, dim), "<f4"), "output_ns": ((vocab_size, dim), "<f4"),
         "output_hs": ((vocab_size - 1, dim), "<f4"),
     }
+    if "ngram_buckets" in header["sections"] or "ngram_vectors" in header["sections"]:
+        _check_subwords_header(header, corrupt, expected)
     for required in ("words", "norms", "vectors"):
         if required not in header["sections"]:
             raise corrupt(f"no {required} section")
@@ -448,6 +469,23 @@ def _check_header(header, size, path):
     return layout
 
 
+def _check_subwords_header(header, corrupt, expected):
+    from .subwords import SubwordSpec
+
+    spec = header.get("subwords")
+    sections = header["sections"]
+    try:
+        SubwordSpec.from_dict(spec)
+        rows = sections["ngram_buckets"]["shape"][0]
+        sections["ngram_vectors"]
+    except (TypeError, KeyError, IndexError, AttributeError):
+        raise corrupt("the n-gram sections or the subwords header") from None
+    if type(rows) is not int or type(spec.get("bucket")) is not int or spec["bucket"] < 1:
+        raise corrupt("the n-gram sections or the subwords header")
+    expected["ngram_buckets"] = ((rows,), "<i8")
+    expected["ngram_vectors"] = ((rows, header["dim"]), "<f4")
+
+
 # -- reading any vectors file ------------------------------------------------------------
 
 
@@ -469,7 +507,7 @@ def load_vectors(path, limit: int | None = None) -> Vectors:
                 return Vectors.from_model(model)
             counts = None if model.counts is None else model.counts[:limit]
             return Vectors(model.word_table.truncated(limit), model.vectors[:limit],
-                           counts=counts, norms=model.norms[:limit])
+                           counts=counts, norms=model.norms[:limit], subwords=model.subwords)
         from .subwords import fasttext
 
         if fasttext.looks_like_fasttext_bin(start + f.read(64)):

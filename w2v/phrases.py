@@ -267,7 +267,7 @@ def _id_chunks(path, n_ids):
 
 def learn_phrases(source: str, output: str, min_count: int = 5, threshold: float = 100.0,
                   workdir: str | None = None, progress=None, prune_at: int | None = None,
-                  delimiter: str = "_") -> PhraseStats:
+                  delimiter: str = "_", encoding: str | None = None) -> PhraseStats:
     """Write ``source`` to ``output`` with frequent word pairs joined by ``delimiter`` (word2phrase).
 
     ``source`` is a path or "-" for stdin; ``output`` a path or "-" for stdout.
@@ -278,6 +278,8 @@ def learn_phrases(source: str, output: str, min_count: int = 5, threshold: float
     object with ``update(text)`` and ``line(text)`` (like ``w2v.train.Progress``);
     ``line`` gets one summary at the end. ``prune_at`` bounds the bigram table
     (default ``DEFAULT_PRUNE_AT``). An empty input gives an empty output.
+    ``encoding`` is the source's text encoding (None: UTF-8; compressed input
+    and byte-order marks are read either way, see ``w2v.sources``).
     Raises ``ParameterError`` for bad settings and ``CorpusError`` when the
     source cannot be read or the output written.
     """
@@ -293,7 +295,7 @@ def learn_phrases(source: str, output: str, min_count: int = 5, threshold: float
 
     out = _Output(output)
     try:
-        with scan_corpus(source, workdir=workdir, progress=report) as scanned:
+        with scan_corpus(source, workdir=workdir, progress=report, encoding=encoding) as scanned:
             stats = _phrases(scanned, out, min_count, threshold, prune_at, delimiter, progress)
         out.commit()
     except BaseException:

@@ -17,6 +17,7 @@ with one thread continues bit for bit as if it had never stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import threading
@@ -28,9 +29,12 @@ import numpy as np
 from w2v import checkpoint as ckpt
 from w2v import kernels
 from w2v.corpus import read_ids, remap_ids, scan_corpus
+from w2v.sources import input_size, vocabulary_warning
 from w2v.errors import CorpusError, ModelError, ParameterError, TrainingDiverged
 from w2v.kernels import sigmoid_tables, train_span
 from w2v.params import TrainParams
+from w2v.subwords import SubwordSpec, SubwordTable
+from w2v.subwords import inputs as subword_inputs
 from w2v.vocab import Vocab
 
 SPAN_IDS = 1 << 16
@@ -45,6 +49,22 @@ class TrainedModel:
     params: TrainParams
     corpus: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
+    # A subword model: while training ``vectors`` is the whole input matrix (word rows, then
+    # n-gram rows); finish_subwords() makes it each word's composed vector and keeps the n-grams.
+    subwords: SubwordSpec | None = None
+    inputs: subword_inputs.InputRows | None = None
+    ngram_vectors: np.ndarray | None = None
+
+    @property
+    def subword_table(self) -> SubwordTable | None:
+        if self.ngram_vectors is None:
+            return None
+        return SubwordTable(self.subwords, self.ngram_vectors, self.inputs.buckets)
+
+    def finish_subwords(self) -> None:
+        size = len(self.vocab)
+        self.ngram_vectors = self.vectors[size:]
+        self.vectors = subword_inputs.composed_vectors(self.vectors, self.inputs, size)
 
 
 class Progress:
@@ -81,27 +101,37 @@ class Progress:
         self.stream.write(text + "\n")
         self.stream.flush()
 
+    def warn(self, text: str) -> None:
+        """A warning, written even when progress is off."""
+        enabled, self.enabled = self.enabled, True
+        self.line("warning: " + text)
+        self.enabled = enabled
+
 
 def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = None,
                 workdir: str | None = None, prune_at: int | None = None, progress: Progress | None = None,
-                init=None, after_chunk=None):
+                init=None, after_chunk=None, encoding: str | None = None):
     """Scan the corpus once: count words and write provisional ids.
 
     Returns (vocab, scanned corpus, final id of each provisional id, old row of each word
     or None): with ``init`` (a loaded model) the vocabulary is the model's, grown.
     ``after_chunk()`` is called after each chunk of the corpus is read.
+    ``encoding``: the corpus's text encoding (None: UTF-8, see ``w2v.sources``).
     """
     started = time.monotonic()
+    size = input_size(corpus_path)
 
     def report(bytes_read):
         if after_chunk is not None:
             after_chunk()
         if progress:
             elapsed = time.monotonic() - started
-            progress.update(f"reading {_name(corpus_path)}: {bytes_read / 1e6:,.0f} MB, "
+            of = f" of {size / 1e6:,.0f} MB ({100 * bytes_read / size:.0f}%)" if size else " MB"
+            progress.update(f"reading {_name(corpus_path)}: {bytes_read / 1e6:,.0f}{of}, "
                             f"{bytes_read / 1e6 / max(elapsed, 1e-9):,.0f} MB/s")
 
-    scanned = scan_corpus(corpus_path, workdir=workdir, max_vocab_size=prune_at, progress=report)
+    scanned = scan_corpus(corpus_path, workdir=workdir, max_vocab_size=prune_at, progress=report,
+                          encoding=encoding)
     old_row = None
     try:
         if scanned.n_tokens == 0:
@@ -123,9 +153,15 @@ def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = 
         raise
     if progress:
         grown = "" if old_row is None else f", {int((old_row < 0).sum()):,} of them new"
-        progress.line(f"read {scanned.n_tokens:,} words, {len(scanned.words):,} distinct, in "
+        found = f" ({scanned.found})" if scanned.found else ""
+        replaced = f"; {scanned.replaced:,} invalid byte sequences replaced" if scanned.replaced else ""
+        progress.line(f"read {scanned.n_tokens:,} words{found}, {len(scanned.words):,} distinct, in "
                       f"{time.monotonic() - started:.1f} s; vocabulary: {len(vocab):,} words "
-                      f"(min count {params.min_count}){grown}")
+                      f"(min count {params.min_count}){grown}{replaced}")
+        warning = vocabulary_warning(scanned.n_bytes, int((scanned.counts >= params.min_count).sum()),
+                                     params.min_count)
+        if warning:
+            progress.warn(warning)
     return vocab, scanned, final_id, old_row
 
 
@@ -195,18 +231,25 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
           save_vocab: str | None = None, workdir: str | None = None, prune_at: int | None = None,
           init: str | None = None, checkpoint: str | None = None, checkpoint_every: float | None = None,
           resume: bool = False, resume_command: str | None = None, signals: ckpt.StopSignals | None = None,
-          quiet: bool = False, stream=None) -> TrainedModel:
+          quiet: bool = False, stream=None, encoding: str | None = None,
+          subwords: SubwordSpec | None = None) -> TrainedModel:
     """Train on ``corpus_path`` (a path or "-" for stdin) and return the trained model.
+
+    ``encoding``: the corpus's text encoding (None: UTF-8; compressed files and
+    byte-order marks are handled either way, see ``w2v.sources``).
 
     ``init``: a native model to continue (its vocabulary grows with the new words).
     ``checkpoint``: a directory for checkpoints (see ``w2v.checkpoint``), written every
     ``checkpoint_every`` seconds and when SIGINT or SIGTERM stops training (then
     ``TrainingInterrupted`` is raised, naming ``resume_command``). ``resume``: continue
     the run saved in ``checkpoint`` (``params`` then come from it and may be None).
+    ``subwords``: train fastText's subword model with these n-grams (``minn``/``maxn`` None:
+    chosen from the vocabulary's script, see ``w2v.subwords.inputs.choose_lengths``).
     """
     progress = Progress(stream, enabled=not quiet)
     wall_started = time.monotonic()
-    kernel_loader = _KernelLoader()
+    with_subwords = subwords is not None or (resume and checkpoint is not None and ckpt.has_subwords(checkpoint))
+    kernel_loader = _KernelLoader(with_subwords)
     owns_signals = signals is None
     signals = signals or ckpt.StopSignals()
     if owns_signals:
@@ -231,7 +274,7 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
             try:
                 model = _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init,
                                      checkpoint, checkpoint_every, resume_command, signals, progress,
-                                     kernel_loader.start)
+                                     kernel_loader.start, encoding, subwords)
             except BaseException:
                 if checkpoint is not None and not ckpt.has_checkpoint(checkpoint):
                     ckpt.remove(checkpoint)
@@ -240,6 +283,8 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
         if owns_signals:
             signals.__exit__(None, None, None)
         kernel_loader.join()
+    if model.subwords is not None:
+        model.finish_subwords()
     model.stats["wall_seconds"] = time.monotonic() - wall_started
     return model
 
@@ -250,15 +295,16 @@ class _KernelLoader:
     Started once the scan's own kernels are loaded (they share Numba's compiler lock), it runs
     while the corpus is read: loading takes about 0.3 s, compiling about 10 s, and either would
     otherwise come after the scan. The call has the real call's argument types, so it loads the
-    one specialisation training uses.
+    one specialisation training uses, of the one kernel the run uses.
     """
 
-    def __init__(self):
+    def __init__(self, subwords: bool = False):
         self.thread = None
+        self.subwords = subwords
 
     def start(self) -> None:
         if self.thread is None:
-            self.thread = threading.Thread(target=self._load, daemon=True, name="w2v-kernel-load")
+            self.thread = threading.Thread(target=self._load_subwords if self.subwords else self._load, daemon=True, name="w2v-kernel-load")
             self.thread.start()
 
     def join(self) -> None:
@@ -280,9 +326,67 @@ class _KernelLoader:
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
 
+    @staticmethod
+    def _load_subwords() -> None:
+        try:
+            from w2v.subwords import kernels as subword_kernels
+
+            sigmoid, loss = sigmoid_tables()
+            weights = np.zeros((2, 1), dtype=np.float32)
+            thresholds = np.zeros(2, dtype=np.uint32)
+            subword_kernels.train_span(np.zeros(0, dtype=np.int32), 0, 0, weights, np.zeros(3, dtype=np.int64),
+                                       np.zeros(2, dtype=np.int32), weights, weights, thresholds, thresholds,
+                                       np.zeros(2, dtype=np.int32), np.zeros(1, dtype=np.uint8),
+                                       np.zeros(1, dtype=np.int32), np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1,
+                                       False, False, False, 0.0, 0.0, 0, 1, 1, np.zeros(1, dtype=np.uint64),
+                                       np.zeros(3))
+        except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
+            pass
+
+
+def _subword_start(base, vocab, spec, params, old_row, progress):
+    """The subword model's spec (lengths chosen if not given), input rows and initial input matrix.
+
+    With ``base`` (a subword model to continue) old words keep their raw rows and old buckets
+    their n-gram rows; new ones start as fastText starts them.
+    """
+    if base is not None:
+        if base.subwords is None:
+            raise ParameterError(f"--init {base.path!r} is a whole-token model: it cannot continue as a subword model")
+        saved = base.subwords.spec
+        if spec.minn is None and spec.maxn is None:
+            spec = dataclasses.replace(saved)
+        if spec != saved:
+            raise ParameterError(f"the n-grams ({_describe(spec)}) differ from the model's ({_describe(saved)}): "
+                                 f"{base.path!r}")
+    elif spec.minn is None or spec.maxn is None:
+        minn, maxn, why = subword_inputs.choose_lengths(vocab.words, vocab.counts)
+        spec = dataclasses.replace(spec, minn=spec.minn if spec.minn is not None else minn,
+                                   maxn=spec.maxn if spec.maxn is not None else maxn)
+        progress.line(f"subwords: n-grams {spec.minn}-{spec.maxn} ({why}; --minn/--maxn choose others)")
+    inputs = subword_inputs.input_rows(vocab.words, spec)
+    size = len(vocab)
+    vectors = subword_inputs.initial_input(size + inputs.n_ngram_rows, params.dim, params.seed)
+    if base is not None:
+        table = base.subwords
+        old_inputs = subword_inputs.input_rows(base.words, spec)
+        raw = subword_inputs.word_rows_from_composed(base.vectors, table.vectors, old_inputs)
+        old = old_row >= 0
+        vectors[:size][old] = raw[old_row[old]]
+        at = np.minimum(np.searchsorted(table.buckets, inputs.buckets), table.buckets.shape[0] - 1)
+        known = table.buckets[at] == inputs.buckets
+        vectors[size:][known] = table.vectors[at[known]]
+    return spec, inputs, vectors
+
+
+def _describe(spec: SubwordSpec) -> str:
+    text = f"{spec.minn}-{spec.maxn}, {spec.bucket} buckets"
+    return text + (f", jamo {spec.jamo_minn}-{spec.jamo_maxn}" if spec.jamo else "")
+
 
 def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init, checkpoint,
-                 checkpoint_every, resume_command, signals, progress, after_chunk=None) -> TrainedModel:
+                 checkpoint_every, resume_command, signals, progress, after_chunk=None,
+                 encoding=None, subwords=None) -> TrainedModel:
     if init is not None and read_vocab:
         raise ParameterError("--init and --read-vocab cannot be combined: --init uses the model's vocabulary")
     base = None
@@ -290,6 +394,8 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
         from w2v.formats import load_model
 
         base = load_model(init)
+        if base.subwords is not None and subwords is None:
+            subwords = SubwordSpec(minn=None, maxn=None)  # a subword model continues as one
         if base.dim != params.dim:
             raise ParameterError(f"--dim {params.dim} differs from the model's {base.dim}: {init!r}")
         for name in ("vectors", "output_ns", "output_hs"):
@@ -297,18 +403,24 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
             if weights is not None and not np.isfinite(weights).all():
                 raise ModelError(f"the model's {name} hold NaN or infinity (is the file corrupt?): {init!r}")
     vocab, scanned, final_id, old_row = build_vocab(corpus_path, params, read_vocab, workdir, prune_at,
-                                                    progress, init=base, after_chunk=after_chunk)
+                                                    progress, init=base, after_chunk=after_chunk,
+                                                    encoding=encoding)
     try:
         if save_vocab:
             vocab.save(save_vocab)
         n_ids, n_words = remap_ids(scanned, final_id)
         if n_words == 0:
             raise CorpusError(f"no vocabulary word occurs in {_name(corpus_path)}")
+        inputs = None
+        if subwords is not None:
+            subwords, inputs, word_rows = _subword_start(base, vocab, subwords, params, old_row, progress)
         if base is not None:
             vectors, output_ns, output_hs = _grown_weights(base, old_row, params)
+            if inputs is not None:
+                vectors = word_rows
             del base
         else:
-            vectors = initial_weights(len(vocab), params.dim, params.seed)
+            vectors = initial_weights(len(vocab), params.dim, params.seed) if inputs is None else word_rows
             output_ns = np.zeros((len(vocab), params.dim), dtype=np.float32) if params.negative > 0 else None
             output_hs = np.zeros((max(len(vocab) - 1, 1), params.dim), dtype=np.float32) if params.hs else None
         corpus = {"path": corpus_path, "tokens": scanned.n_tokens, "lines": scanned.n_lines,
@@ -316,9 +428,11 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
         if init is not None:
             corpus["init"] = init
         model = TrainedModel(vocab=vocab, vectors=vectors, output_ns=output_ns, output_hs=output_hs,
-                             params=params, corpus=corpus)
+                             params=params, corpus=corpus, subwords=subwords, inputs=inputs)
         info = {"corpus": corpus, "fingerprint": ckpt.corpus_fingerprint(corpus_path),
                 "n_ids": n_ids, "n_words": n_words}
+        if subwords is not None:
+            info["subwords"] = subwords.to_dict()
         threads = max(1, min(params.threads, n_ids // 1000 + 1))
         state = TrainState.fresh(params, threads)
         run = _Run(model, state, scanned.ids_path, info, checkpoint, checkpoint_every, resume_command,
@@ -341,6 +455,12 @@ def _resume(corpus_path, checkpoint, checkpoint_every, resume_command, signals, 
     params = saved.params
     model = TrainedModel(vocab=Vocab(saved.words, saved.counts), vectors=saved.syn0, output_ns=saved.syn1neg,
                          output_hs=saved.syn1, params=params, corpus=info["corpus"])
+    if info.get("subwords") is not None:
+        model.subwords = SubwordSpec.from_dict(info["subwords"])
+        model.inputs = subword_inputs.input_rows(saved.words, model.subwords)
+        if saved.ngram_buckets is None or not np.array_equal(model.inputs.buckets, saved.ngram_buckets):
+            raise ModelError(f"the checkpoint's n-gram rows do not match its vocabulary: {checkpoint!r}; "
+                             f"delete it to start over")
     state = TrainState(saved.epoch, saved.position, saved.rng, saved.words_done, saved.stats)
     total = params.epochs * info["n_words"]
     progress.line(f"resuming from {checkpoint}: {int(state.words_done.sum()):,} of {total:,} words done "
@@ -475,6 +595,14 @@ class _Run:
         sigmoid_table, log_sigmoid_table = sigmoid_tables()
         syn1neg = model.output_ns if model.output_ns is not None else np.zeros((1, params.dim), np.float32)
         syn1 = model.output_hs if model.output_hs is not None else np.zeros((1, params.dim), np.float32)
+        span_kernel = train_span
+        if model.inputs is not None:
+            from w2v.subwords import kernels as subword_kernels
+
+            offsets, rows = model.inputs.offsets, model.inputs.rows
+
+            def span_kernel(ids, begin, end, syn0, *rest):
+                subword_kernels.train_span(ids, begin, end, syn0, offsets, rows, *rest)
         total_words = params.epochs * self.n_words
         starting_alpha = float(params.starting_alpha)
         min_alpha = starting_alpha * params.min_alpha_ratio
@@ -499,7 +627,7 @@ class _Run:
                     before = int(state.words_done.sum())
                     epoch_stats = state.stats[epoch, t]
                     read_before = epoch_stats[2]
-                    train_span(span, 0, end - begin, model.vectors, syn1neg, syn1, keep_threshold,
+                    span_kernel(span, 0, end - begin, model.vectors, syn1neg, syn1, keep_threshold,
                                noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table,
                                log_sigmoid_table, params.window, params.negative, params.hs, params.cbow,
                                params.kernel == "batched", starting_alpha, min_alpha, before, total_words,
@@ -582,7 +710,8 @@ class _Run:
         saved = ckpt.Checkpoint(params=model.params, words=model.vocab.words, counts=model.vocab.counts,
                                 syn0=model.vectors, syn1neg=model.output_ns, syn1=model.output_hs,
                                 epoch=state.epoch, position=state.position, rng=state.rng,
-                                words_done=state.words_done, stats=state.stats, info=info)
+                                words_done=state.words_done, stats=state.stats, info=info,
+                                ngram_buckets=None if model.inputs is None else model.inputs.buckets)
         deferred = self.signals.deferred
         self.signals.deferred = True
         try:

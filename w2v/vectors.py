@@ -112,7 +112,8 @@ class Vectors:
     array (a read-only memory map is fine and is never copied); ``counts`` and
     ``norms`` optional (V,) arrays. Norms are computed on first use when not given.
     ``subwords``, a :class:`w2v.subwords.SubwordTable` of a subword model, composes vectors for
-    words outside the vocabulary (None for whole-token models).
+    words outside the vocabulary (None for whole-token models): every query then accepts any
+    word one of whose n-grams is known, and answers with vocabulary words.
     """
 
     def __init__(self, words, vectors, counts=None, norms=None, subwords=None):
@@ -144,11 +145,13 @@ class Vectors:
         self._index = None
         self._lookups = 0
         self._suggest_data = None
+        self._composed = {}  # word -> (vector or None, known n-grams, all n-grams)
 
     @classmethod
     def from_model(cls, model) -> "Vectors":
         """The input vectors of a loaded native model (see ``w2v.formats.load_model``)."""
-        return cls(model.word_table, model.vectors, counts=model.counts, norms=model.norms)
+        return cls(model.word_table, model.vectors, counts=model.counts, norms=model.norms,
+                   subwords=getattr(model, "subwords", None))
 
     def __repr__(self):
         return f"<Vectors: {len(self)} words x {self.dim} dimensions>"
@@ -203,8 +206,48 @@ class Vectors:
         return i
 
     def vector(self, word: str) -> np.ndarray:
-        """A copy of the vector of word."""
-        return np.array(self.vectors[self.index(word)])
+        """A copy of the vector of word (composed from its n-grams when a subword model lacks it)."""
+        i = self._find(word)
+        if i >= 0:
+            return np.array(self.vectors[i])
+        composed = self._compose(word)
+        if composed is None:
+            raise WordNotFound(word, self.suggest(word))
+        return composed.copy()
+
+    def _compose(self, word):
+        """The vector a subword model composes for an out-of-vocabulary word, or None."""
+        if self.subwords is None or not isinstance(word, str):
+            return None
+        if word not in self._composed:
+            known, total = self.subwords.coverage(word)
+            self._composed[word] = (self.subwords.compose(word) if known else None, known, total)
+        return self._composed[word][0]
+
+    def composition(self, word: str):
+        """(known n-grams, all n-grams) of a word outside the vocabulary that gets a composed vector, else None."""
+        if self._find(word) >= 0 or self._compose(word) is None:
+            return None
+        return self._composed[word][1:]
+
+    def lookup_vector(self, word: str):
+        """The word's vector, stored or composed, or None: for evaluations, which count what they skip."""
+        i = self._find(word)
+        if i >= 0:
+            return np.asarray(self.vectors[i])
+        return self._compose(word)
+
+    def _query(self, word: str):
+        """(float64 unit vector, row or -1 when composed) of a query word; unknown words raise WordNotFound."""
+        i = self._find(word)
+        if i >= 0:
+            return self._unit_row(i), i
+        composed = self._compose(word)
+        if composed is None:
+            raise WordNotFound(word, self.suggest(word))
+        v = composed.astype(np.float64)
+        n = float(np.linalg.norm(v))
+        return (v / n if n > 0 else v), -1
 
     # -- norms ----------------------------------------------------------------------
 
@@ -277,14 +320,14 @@ class Vectors:
         negative = [negative] if isinstance(negative, str) else list(negative)
         if not positive and not negative:
             raise ParameterError("no query words given")
-        pos = [self.index(w) for w in positive]
-        neg = [self.index(w) for w in negative]
+        pos = [self._query(w) for w in positive]
+        neg = [self._query(w) for w in negative]
         q = np.zeros(self.dim, dtype=np.float64)
-        for i in pos:
-            q += self._unit_row(i)
-        for i in neg:
-            q -= self._unit_row(i)
-        return self._nearest_unit(q, k, pos + neg, self._rows(restrict))
+        for unit, _ in pos:
+            q += unit
+        for unit, _ in neg:
+            q -= unit
+        return self._nearest_unit(q, k, [i for _, i in pos + neg if i >= 0], self._rows(restrict))
 
     def nearest_to_vector(self, vec, k: int = 10, exclude=(), restrict: int | None = None):
         """Words closest (by cosine) to an arbitrary vector; words in `exclude` are left out."""
@@ -312,16 +355,16 @@ class Vectors:
         """
         if not cosmul:
             return self.nearest([a, c], [b], k=k, restrict=restrict)
-        ia, ib, ic = self.index(a), self.index(b), self.index(c)
+        (ua, ia), (ub, ib), (uc, ic) = self._query(a), self._query(b), self._query(c)
         rows = self._rows(restrict)
-        q = np.stack([self._unit_row(ia), self._unit_row(ib), self._unit_row(ic)], axis=1)
+        q = np.stack([ua, ub, uc], axis=1)
         shifted = (1 + self._cosines(q, rows)) / 2
         scores = shifted[:, 0] * shifted[:, 2] / (shifted[:, 1] + np.float32(COSMUL_EPSILON))
-        return self._top(scores, k, (ia, ib, ic))
+        return self._top(scores, k, [i for i in (ia, ib, ic) if i >= 0])
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two words (0.0 when either vector is zero)."""
-        score = np.dot(self._unit_row(self.index(a)), self._unit_row(self.index(b)))
+        score = np.dot(self._query(a)[0], self._query(b)[0])
         _check_finite(score)
         return float(score)
 
@@ -334,7 +377,7 @@ class Vectors:
         words = list(words)
         if len(words) < 2:
             raise ParameterError(f"odd one out needs at least 2 words, got {len(words)}")
-        units = np.stack([self._unit_row(self.index(w)) for w in words])
+        units = np.stack([self._query(w)[0] for w in words])
         mean = units.mean(axis=0)
         n = float(np.linalg.norm(mean))
         if n > 0:

@@ -6,6 +6,13 @@ single-character n-grams ``<`` and ``>``. Each n-gram is hashed with 32-bit FNV-
 bytes, where each byte is first sign-extended (fastText hashes ``int8_t`` values, so bytes >= 0x80
 xor in 0xFFFFFF80 | byte), and taken modulo ``bucket``. Duplicates are kept: an n-gram that occurs
 twice in a word counts twice in its average, as in fastText and gensim.
+
+Jamo n-grams (``SubwordSpec.jamo``, after Park, Lee & Kim, ACL 2018; fastText has none): a
+word that holds a Hangul syllable also gets the n-grams, of lengths ``jamo_minn``..``jamo_maxn``,
+of ``<jamo(word)>``, where ``jamo`` writes each precomposed syllable (U+AC00..U+D7A3) as its
+initial, medial and final conjoining jamo (U+1100.., U+1161.., U+11A8..) and an empty final as
+``EMPTY_FINAL`` (U+3164 HANGUL FILLER), and leaves every other character as it is. They are
+hashed like any n-gram and follow the word's syllable n-grams in its list.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import numpy as np
 FNV_OFFSET = 2166136261
 FNV_PRIME = 16777619
 BOW, EOW = "<", ">"
+EMPTY_FINAL = "\u3164"
+_SYLLABLES, _SYLLABLE_COUNT = 0xAC00, 11172
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,9 @@ class SubwordSpec:
     minn: int = 3
     maxn: int = 6
     bucket: int = 2_000_000
+    jamo: bool = False
+    jamo_minn: int = 3
+    jamo_maxn: int = 6
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,9 +71,35 @@ def word_ngrams(word: str, minn: int, maxn: int) -> list[str]:
     return grams
 
 
+def jamo(word: str) -> str:
+    """``word`` with each Hangul syllable written as initial, medial and final jamo (see the module doc)."""
+    out = []
+    for char in word:
+        s = ord(char) - _SYLLABLES
+        if 0 <= s < _SYLLABLE_COUNT:
+            final = s % 28
+            out.append(chr(0x1100 + s // 588) + chr(0x1161 + s % 588 // 28)
+                       + (chr(0x11A7 + final) if final else EMPTY_FINAL))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def has_hangul(word: str) -> bool:
+    return any(0 <= ord(char) - _SYLLABLES < _SYLLABLE_COUNT for char in word)
+
+
+def spec_ngrams(word: str, spec: SubwordSpec) -> list[str]:
+    """All of ``word``'s n-grams under ``spec``: the character n-grams, then any jamo n-grams."""
+    grams = word_ngrams(word, spec.minn, spec.maxn)
+    if spec.jamo and has_hangul(word):
+        grams += word_ngrams(jamo(word), spec.jamo_minn, spec.jamo_maxn)
+    return grams
+
+
 def ngram_buckets(word: str, spec: SubwordSpec) -> list[int]:
     """Bucket ids of ``word``'s n-grams (fastText's ``hash(ngram) % bucket``), in fastText's order."""
-    return [fnv1a_32(gram.encode("utf-8")) % spec.bucket for gram in word_ngrams(word, spec.minn, spec.maxn)]
+    return [fnv1a_32(gram.encode("utf-8")) % spec.bucket for gram in spec_ngrams(word, spec)]
 
 
 def ngram_hashes_batch(words, minn: int, maxn: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,3 +161,25 @@ def ngram_hashes_batch(words, minn: int, maxn: int) -> tuple[np.ndarray, np.ndar
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return offsets, hashes
+
+
+def spec_hashes_batch(words, spec: SubwordSpec) -> tuple[np.ndarray, np.ndarray]:
+    """``ngram_hashes_batch`` for every n-gram ``spec`` gives (``spec_ngrams``'s order per word)."""
+    words = list(words)
+    offsets, hashes = ngram_hashes_batch(words, spec.minn, spec.maxn)
+    if not spec.jamo:
+        return offsets, hashes
+    korean = [i for i, word in enumerate(words) if has_hangul(word)]
+    if not korean:
+        return offsets, hashes
+    extra_offsets, extra = ngram_hashes_batch([jamo(words[i]) for i in korean], spec.jamo_minn, spec.jamo_maxn)
+    counts = np.diff(offsets)
+    extra_counts = np.zeros(len(words), dtype=np.int64)
+    extra_counts[korean] = np.diff(extra_offsets)
+    owner = np.concatenate([np.repeat(np.arange(len(words)), counts), np.repeat(np.asarray(korean, dtype=np.int64),
+                                                                                np.diff(extra_offsets))])
+    order = np.argsort(owner, kind="stable")  # per word: its character n-grams, then its jamo n-grams
+    merged = np.concatenate([hashes, extra])[order]
+    new_offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(counts + extra_counts, out=new_offsets[1:])
+    return new_offsets, merged

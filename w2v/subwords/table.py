@@ -51,6 +51,10 @@ class SubwordTable:
         known = (self.buckets.shape[0] > 0) & (self.buckets[at] == wanted) if wanted.size else wanted.astype(bool)
         return at[known]
 
+    def coverage(self, word: str) -> tuple[int, int]:
+        """(how many of ``word``'s n-grams the table holds, how many it has)."""
+        return int(self.rows(word).shape[0]), len(ngram_buckets(word, self.spec))
+
     def compose(self, word: str) -> np.ndarray | None:
         """The average of ``word``'s known n-gram rows (float32), or None when none is known."""
         rows = self.rows(word)

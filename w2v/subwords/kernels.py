@@ -1,0 +1,250 @@
+"""The subword model's SGD kernels: fastText's skip-gram and CBOW over word and n-gram rows.
+
+The input matrix ``syn0`` holds V word rows and then R n-gram rows. Word w's input rows are
+``rows[offsets[w]:offsets[w + 1]]`` (CSR): its own row first, then one row per n-gram
+(duplicates kept, as fastText keeps them). Its input vector is the average of those rows.
+Hogwild over all of it, as in ``w2v.kernels``: threads read and write word rows, n-gram rows
+and output rows without locks.
+
+fastText's semantics (``model.cc``, ``fasttext.cc``): skip-gram composes the centre word and
+predicts each context word from it; CBOW averages every row of every context word and predicts
+the centre. The input error is added whole to every input row (fastText divides it by the
+number of rows only for supervised models), as word2vec.c's CBOW adds it to every context row.
+
+The batched update (the default) composes the centre's vector once per centre word and adds
+the window's summed error to the centre's rows once: one read and one write of ~10 rows per
+centre word instead of per (centre, context) pair. Its skip-gram also shares one set of noise
+words across the window (as pWord2Vec's HogBatch does for whole tokens): the context words and
+the noise words are scored against the one composed vector, each noise word's gradient counted
+once per context word, so a window loads ``contexts + negative`` output rows instead of
+``contexts * (negative + 1)``. The classic update recomposes and updates after every
+(centre, context) pair with its own noise words, exactly fastText's order.
+Subsampling, window shrink, noise draws, sigmoid table and learning rate are word2vec.c's, as
+in ``w2v.kernels`` (whose helpers these kernels reuse).
+"""
+
+import numpy as np
+from numba import njit
+
+from w2v.kernels import (F0, F1, FASTMATH, MASK16, U16, axpy, batched_negative_sampling, dot, draw_noise_word,
+                         hierarchical_softmax_update, lcg_next, negative_sampling_update, predict, uniform_below)
+from w2v.params import MAX_SENTENCE_LENGTH
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def add_rows(syn0, offsets, rows, word, out, dim):
+    """out[0] += the sum of word's input rows; returns how many rows that is."""
+    for k in range(offsets[word], offsets[word + 1]):
+        axpy(F1, syn0, rows[k], out, 0, dim)
+    return offsets[word + 1] - offsets[word]
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def push_error(syn0, offsets, rows, word, neu1e, dim):
+    """Each of word's input rows += neu1e[0]."""
+    for k in range(offsets[word], offsets[word + 1]):
+        axpy(F1, neu1e, 0, syn0, rows[k], dim)
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def compose(syn0, offsets, rows, word, hidden, dim):
+    """hidden[0] = the average of word's input rows."""
+    for k in range(dim):
+        hidden[0, k] = F0
+    n = add_rows(syn0, offsets, rows, word, hidden, dim)
+    scale = F1 / np.float32(n)
+    for k in range(dim):
+        hidden[0, k] *= scale
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def predict_word(hidden, target, syn1neg, syn1, neu1e, negative, use_hs, batched, alpha, state,
+                 noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
+                 targets, gradients):
+    """Both losses of hidden[0] predicting ``target``; the input error accumulates in neu1e[0]."""
+    loss = F0
+    if use_hs:
+        loss += hierarchical_softmax_update(hidden, 0, target, syn1, neu1e, alpha, codes, points,
+                                            code_offsets, sigmoid_table, loss_table)
+    if negative > 0:
+        if batched:
+            state, step_loss = batched_negative_sampling(hidden, 0, target, syn1neg, neu1e, negative, alpha,
+                                                         state, noise_threshold, noise_alias, sigmoid_table,
+                                                         loss_table, targets, gradients)
+        else:
+            state, step_loss = negative_sampling_update(hidden, 0, target, syn1neg, neu1e, negative, alpha,
+                                                        state, noise_threshold, noise_alias, sigmoid_table,
+                                                        loss_table)
+        loss += step_loss
+    return state, loss
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def skipgram_window(hidden, sentence, start, stop, position, syn1neg, neu1e, negative, alpha, state,
+                    noise_threshold, noise_alias, sigmoid_table, loss_table, targets, gradients):
+    """hidden[0] predicts every context word of the window against one shared set of noise words.
+
+    targets: the n_context context words, then the noise draws that are none of them. Every
+    score is taken before any output row changes; a noise word's gradient (and loss) counts
+    once per context word. The input error accumulates in neu1e[0]. Returns (rng state, loss).
+    """
+    dim = hidden.shape[1]
+    n_context = 0
+    for j in range(start, stop):
+        if j != position:
+            targets[n_context] = sentence[j]
+            n_context += 1
+    n_targets = n_context
+    for _ in range(negative):
+        state = lcg_next(state)
+        noise = draw_noise_word(state, noise_threshold, noise_alias)
+        clash = False
+        for o in range(n_context):
+            if targets[o] == noise:
+                clash = True
+                break
+        if not clash:
+            targets[n_targets] = noise
+            n_targets += 1
+    weight = np.float32(n_context)
+    loss = F0  # float32 per window; the sentence sums in float64
+    for o in range(n_targets):
+        f = dot(hidden, 0, syn1neg, targets[o], dim)
+        g, term = predict(f, o < n_context, sigmoid_table, loss_table)
+        if o >= n_context:
+            g *= weight
+            term *= weight
+        gradients[0, o] = g * alpha
+        loss += term
+    for o in range(n_targets):
+        axpy(gradients[0, o], syn1neg, targets[o], neu1e, 0, dim)
+    for o in range(n_targets):
+        axpy(gradients[0, o], hidden, 0, syn1neg, targets[o], dim)
+    return state, loss
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
+                   batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
+                   sigmoid_table, loss_table, hidden, neu1e, targets, gradients):
+    """One (subsampled) sentence. Returns (rng state, loss sum, number of predictions)."""
+    dim = syn0.shape[1]
+    loss = np.float64(0.0)
+    predictions = 0
+    for position in range(length):
+        word = sentence[position]
+        state = lcg_next(state)
+        reach = window - uniform_below(state, window)  # word2vec.c's random window shrink
+        start = max(position - reach, 0)
+        stop = min(position + reach + 1, length)
+        if stop - start < 2:
+            continue
+
+        if use_cbow:
+            for k in range(dim):
+                hidden[0, k] = F0
+                neu1e[0, k] = F0
+            n_rows = 0
+            for j in range(start, stop):
+                if j != position:
+                    n_rows += add_rows(syn0, offsets, rows, sentence[j], hidden, dim)
+            scale = F1 / np.float32(n_rows)
+            for k in range(dim):
+                hidden[0, k] *= scale
+            state, step_loss = predict_word(hidden, word, syn1neg, syn1, neu1e, negative, use_hs, batched,
+                                            alpha, state, noise_threshold, noise_alias, codes, points,
+                                            code_offsets, sigmoid_table, loss_table, targets, gradients)
+            loss += step_loss
+            for j in range(start, stop):
+                if j != position:
+                    push_error(syn0, offsets, rows, sentence[j], neu1e, dim)
+            predictions += 1
+            continue
+
+        # Skip-gram: the centre word's composed vector predicts each context word.
+        if batched:
+            compose(syn0, offsets, rows, word, hidden, dim)
+            for k in range(dim):
+                neu1e[0, k] = F0
+            if negative > 0:
+                state, step_loss = skipgram_window(hidden, sentence, start, stop, position, syn1neg, neu1e,
+                                                   negative, alpha, state, noise_threshold, noise_alias,
+                                                   sigmoid_table, loss_table, targets, gradients)
+                loss += step_loss
+                if not use_hs:
+                    predictions += stop - start - 1
+                    push_error(syn0, offsets, rows, word, neu1e, dim)
+                    continue
+        for j in range(start, stop):
+            if j == position:
+                continue
+            if not batched:
+                compose(syn0, offsets, rows, word, hidden, dim)
+                for k in range(dim):
+                    neu1e[0, k] = F0
+            # batched: the noise words were drawn for the whole window above; only the tree is left
+            state, step_loss = predict_word(hidden, sentence[j], syn1neg, syn1, neu1e, 0 if batched else negative,
+                                            use_hs, batched, alpha, state, noise_threshold, noise_alias, codes,
+                                            points, code_offsets, sigmoid_table, loss_table, targets, gradients)
+            loss += step_loss
+            predictions += 1
+            if not batched:
+                push_error(syn0, offsets, rows, word, neu1e, dim)
+        if batched:
+            push_error(syn0, offsets, rows, word, neu1e, dim)
+    return state, loss, predictions
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
+               codes, points, code_offsets, sigmoid_table, loss_table,
+               window, negative, use_hs, use_cbow, batched,
+               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
+    """Train on ids[begin:end] as one thread does; ``w2v.kernels.train_span`` with the input rows in CSR.
+
+    Adds to ``stats``: [loss sum, predictions, words read].
+    """
+    dim = syn0.shape[1]
+    sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
+    hidden = np.empty((1, dim), dtype=np.float32)
+    neu1e = np.empty((1, dim), dtype=np.float32)
+    targets = np.empty(2 * window + negative + 1, dtype=np.int64)
+    gradients = np.empty((1, 2 * window + negative + 1), dtype=np.float32)
+    state = rng_state[0]
+    loss = np.float64(0.0)
+    predictions = 0
+    words_read = 0
+    length = 0
+    position = begin
+    while position < end or length > 0:
+        sentence_done = position >= end
+        if not sentence_done:
+            word = ids[position]
+            position += 1
+            if word < 0:
+                sentence_done = True
+            else:
+                words_read += 1
+                threshold = keep_threshold[word]
+                keep = True
+                if threshold < 65536:  # word2vec.c's subsampling of frequent words
+                    state = lcg_next(state)
+                    keep = ((state >> U16) & MASK16) < threshold
+                if keep:
+                    sentence[length] = word
+                    length += 1
+                    sentence_done = length == MAX_SENTENCE_LENGTH
+        if sentence_done and length > 0:
+            progress = (words_before + words_read * n_threads) / (total_words + 1.0)
+            alpha = np.float32(max(starting_alpha * (1.0 - progress), min_alpha))
+            state, sentence_loss, sentence_predictions = train_sentence(
+                sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
+                batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
+                sigmoid_table, loss_table, hidden, neu1e, targets, gradients)
+            loss += sentence_loss
+            predictions += sentence_predictions
+            length = 0
+    rng_state[0] = state
+    stats[0] += loss
+    stats[1] += predictions
+    stats[2] += words_read
