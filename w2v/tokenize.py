@@ -76,11 +76,12 @@ def _compiled():
         # kind the first character is. Astral symbols (emoji) are a long list of ranges that re tests
         # one by one, so only astral characters are tested against it.
         first = f"[{COMPAT_JAMO}{_class(bmp)}{_class(sorted(map(ord, _IN_WORD + _IN_NUMBER)))}\\U00010000-\\U0010ffff]"
-        split_off = (rf"({first})(?:"
+        # Group 1 is the whole token (re.split keeps it), group 2 its first character.
+        split_off = (rf"(({first})(?:"
                      rf"(?<={jamo}){jamo}*"  # a jamo emoticon
-                     rf"|(?:(?<={symbol})|(?<=[\U00010000-\U0010ffff])(?<={astral}))\1*"  # a symbol, repeated
-                     rf"|(?<={in_word})(?:(?<!\w.)|(?!\w))\1*"  # an apostrophe or hyphen not inside a word
-                     rf"|(?<={in_number})(?:(?<!\d.)|(?!\d))\1*)")  # . or , not inside a number
+                     rf"|(?:(?<={symbol})|(?<=[\U00010000-\U0010ffff])(?<={astral}))\2*"  # a symbol, repeated
+                     rf"|(?<={in_word})(?:(?<!\w.)|(?!\w))\2*"  # an apostrophe or hyphen not inside a word
+                     rf"|(?<={in_number})(?:(?<!\d.)|(?!\d))\2*))")  # . or , not inside a number
         _patterns = (re.compile(jamo + "+"), re.compile(split_off))
     return _patterns
 
@@ -104,7 +105,9 @@ def tokenize_text(text: str, lower: bool = True) -> str:
     text = _nfkc(text, jamo)
     if lower:
         text = text.lower()
-    text = split_off.sub(r" \g<0> ", text)
+    parts = split_off.split(text)  # text, token, its first character, text, ...: 2x faster than sub()
+    del parts[2::3]
+    text = " ".join(parts)
     return "\n".join([" ".join(line.split()) for line in text.split("\n")])
 
 
