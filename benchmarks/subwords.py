@@ -131,6 +131,7 @@ class Setup:
         self.env = dict(os.environ)
         self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
         self.fasttext = args.fasttext
+        self.earlier = None  # with --append: the results this run adds to
 
 
 def train_command(setup, row: str, corpus: Path, model: Path, epochs: int) -> list[str]:
@@ -305,7 +306,26 @@ def benchmark(setup, corpus_key: str, corpus: Path, rows, epochs: int, results: 
     save(setup, results)
 
 
+def merged(earlier: dict, new: dict) -> dict:
+    """``earlier`` results with ``new``'s rows added (a row run again replaces its earlier runs)."""
+    fresh = {(r["corpus"], r["row"]) for r in new.get("runs", [])} | \
+        {(f["corpus"], f["row"]) for f in new.get("failures", [])}
+    out = dict(earlier)
+    for key in ("runs", "interop", "failures"):
+        out[key] = [r for r in earlier.get(key, []) if (r["corpus"], r["row"]) not in fresh] + new.get(key, [])
+    out["corpora"] = dict(earlier.get("corpora", {}))
+    for corpus_key, info in new.get("corpora", {}).items():
+        rows = set(out["corpora"].get(corpus_key, {}).get("rows", [])) | set(info["rows"])
+        out["corpora"][corpus_key] = dict(info, rows=[r for r in CORPORA[corpus_key][1] if r in rows])
+    out["meta"] = dict(new["meta"], command=earlier.get("meta", {}).get("command", "") + " ; " + new["meta"]["command"])
+    if new.get("tokenize"):
+        out["tokenize"] = new["tokenize"]
+    return out
+
+
 def save(setup, results):
+    if setup.earlier:
+        results = merged(setup.earlier, results)
     (setup.out / "subwords.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
 
 
@@ -458,6 +478,9 @@ def parse_args(argv=None):
     p.add_argument("--out", default=str(HERE / "out"))
     p.add_argument("--report", default=str(HERE / "RESULTS_subwords.md"))
     p.add_argument("--report-only", action="store_true", help="rewrite the report from out/subwords.json")
+    p.add_argument("--append", action="store_true",
+                   help="add to out/subwords.json (rows run again replace their earlier runs): one row or corpus "
+                        "at a time, each under its own lock")
     args = p.parse_args(argv)
     args.corpora = [c.strip() for c in args.corpora.split(",") if c.strip()]
     args.rows = [r.strip() for r in args.rows.split(",")] if args.rows else None
@@ -479,6 +502,7 @@ def main(argv=None) -> int:
         results = json.loads(results_path.read_text())
     else:
         setup = Setup(args)
+        setup.earlier = json.loads(results_path.read_text()) if args.append and results_path.exists() else None
         if not args.fasttext or not os.access(args.fasttext, os.X_OK):
             log("Error: give the fastText executable with --fasttext or $FASTTEXT (see the module docstring)")
             return 1
@@ -503,6 +527,9 @@ def main(argv=None) -> int:
                 tag = f".head{args.head_words}" if args.head_words else ""
                 corpus = plain_corpus(Path(args.text8), setup.work / f"text8{tag}.txt", None, args.head_words)
                 benchmark(setup, corpus_key, corpus, rows, args.text8_epochs, results)
+        save(setup, results)
+        if setup.earlier:
+            results = merged(setup.earlier, results)
     Path(args.report).write_text(markdown(results))
     log(f"wrote {results_path} and {args.report}")
     return 0

@@ -76,3 +76,16 @@ def test_unknown_rows_and_corpora_are_refused():
 
 def test_an_empty_run_still_gives_a_report():
     assert bench.markdown({"corpora": {}, "runs": []}).startswith("# Subword models")
+
+
+def test_appending_a_row_keeps_the_others_and_replaces_its_own():
+    meta = {"command": "a"}
+    first = {"meta": meta, "corpora": {"nsmc": {"path": "n", "words": 1, "epochs": 5, "rows": ["fasttext-1-4"]}},
+             "runs": [run("nsmc", "fasttext-1-4", 200), run("nsmc", "w2v-subwords", 99)]}
+    second = {"meta": {"command": "b"},
+              "corpora": {"nsmc": {"path": "n", "words": 1, "epochs": 5, "rows": ["w2v-subwords"]}},
+              "runs": [run("nsmc", "w2v-subwords", 50)]}
+    out = bench.merged(first, second)
+    assert [(r["row"], r["wall_s"]) for r in out["runs"]] == [("fasttext-1-4", 200), ("w2v-subwords", 50)]
+    assert out["corpora"]["nsmc"]["rows"] == ["fasttext-1-4", "w2v-subwords"]
+    assert out["meta"]["command"] == "a ; b"
