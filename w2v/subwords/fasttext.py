@@ -54,7 +54,7 @@ _ARGS = struct.Struct("<12id")
 _DICT = struct.Struct("<3iq")
 _MATRIX = struct.Struct("<2q")
 _ENTRY_TAIL = 9  # int64 count + int8 type after the word's b"\0"
-_GATHER_FLOATS = 1 << 22  # n-gram rows gathered at a time when composing (16 MB of float32)
+_BLOCK_FLOATS = 1 << 22  # words composed at a time: this many floats of theirs (16 MB)
 _WRITE_ROWS = 1 << 16
 
 
@@ -131,7 +131,7 @@ def read_fasttext_bin(f, path: str) -> FastTextModel:
         raise ModelError(f"fastText model dictionary is corrupt: {path!r}")
     words, counts = reader.entries(nwords)
     if prune_size > 0:
-        reader.take(8 * prune_size, "dictionary")
+        reader.skip(8 * prune_size, "dictionary")
     quantized = version and reader.take(1, "input matrix") != b"\0"
     if quantized or prune_size >= 0:  # fastText itself refuses a pruned dictionary without quantization
         raise ModelError(f"quantized fastText models (.ftz) cannot be read; use the .bin or .vec file: {path!r}")
@@ -161,12 +161,16 @@ class _Reader:
     def truncated(self, where):
         return ModelError(f"fastText model file is truncated (in its {where}): {self.path!r}")
 
-    def take(self, n, where) -> bytes:
+    def skip(self, n, where) -> int:
+        """Step over n bytes (never copied: a matrix stays on disk); returns where they start."""
         if n < 0 or self.at + n > len(self.data):
             raise self.truncated(where)
-        piece = self.data[self.at:self.at + n]
         self.at += n
-        return piece
+        return self.at - n
+
+    def take(self, n, where) -> bytes:
+        start = self.skip(n, where)
+        return self.data[start:start + n]
 
     def entries(self, nwords):
         """The first nwords dictionary entries (fastText stores words before labels)."""
@@ -187,8 +191,7 @@ class _Reader:
         if (rows is not None and m != rows) or n != dim or m < 0:
             raise ModelError(f"fastText model file is corrupt (its {where} is {m} x {n}, expected "
                              f"{'?' if rows is None else rows} x {dim}): {self.path!r}")
-        start = self.at
-        self.take(4 * m * n, where)
+        start = self.skip(4 * m * n, where)
         if m * n == 0:
             return np.zeros((m, n), dtype=np.float32)
         return np.frombuffer(self.data, dtype="<f4", count=m * n, offset=start).reshape(m, n)
@@ -202,14 +205,12 @@ def fasttext_vectors(model: FastTextModel, limit: int | None = None) -> Vectors:
         return Vectors(words, model.input[:n], counts=model.counts[:n])
     table = SubwordTable(model.spec, model.input[model.nwords:])
     vectors = np.empty((n, model.args["dim"]), dtype=np.float32)
-    step = max(1, _GATHER_FLOATS // (model.args["dim"] * 16))
+    step = max(1, _BLOCK_FLOATS // model.args["dim"])
     for start in range(0, n, step):
         block = words[start:start + step]
         offsets, rows = _ngram_rows(block, model.spec)
-        rows = rows + model.nwords
-        sums = _segment_sums(model.input, rows, offsets)
-        sums += model.input[start:start + len(block)]
-        vectors[start:start + len(block)] = sums / (1 + np.diff(offsets)).astype(np.float32)[:, None]
+        sums = _segment_sums(model.input, rows + model.nwords, offsets, initial=model.input[start:start + len(block)])
+        vectors[start:start + len(block)] = sums * (1 / (1 + np.diff(offsets))).astype(np.float32)[:, None]
     _check_finite(vectors, words, model.path)
     return Vectors(words, vectors, counts=model.counts[:n], subwords=table)
 
@@ -230,15 +231,25 @@ def _ngram_rows(words, spec: SubwordSpec):
     return offsets, buckets
 
 
-def _segment_sums(matrix, rows, offsets) -> np.ndarray:
-    """Per word i, the float32 sum of ``matrix[rows[offsets[i]:offsets[i + 1]]]`` (zero when empty)."""
-    n = offsets.shape[0] - 1
-    out = np.zeros((n, matrix.shape[1]), dtype=np.float32)
+def _segment_sums(matrix, rows, offsets, initial=None) -> np.ndarray:
+    """Per word i, ``initial[i]`` (or 0) plus each of ``matrix[rows[offsets[i]:offsets[i + 1]]]`` in turn, in float32.
+
+    One pass per n-gram position (a word's j-th n-grams, all words at once), words sorted by
+    n-gram count so each pass is a prefix: as fastText adds a word's rows, in the same order,
+    and several times faster than gathering every row first and reducing per word.
+    """
     counts = np.diff(offsets)
-    filled = np.flatnonzero(counts)
-    if filled.shape[0]:
-        out[filled] = np.add.reduceat(np.asarray(matrix[rows], dtype=np.float32), offsets[filled], axis=0)
-    return out
+    order = np.argsort(-counts, kind="stable")
+    out = np.zeros((counts.shape[0], matrix.shape[1]), dtype=np.float32)
+    if initial is not None:
+        out[:] = initial[order]
+    starts, sorted_counts = offsets[:-1][order], counts[order]
+    for j in range(int(counts.max()) if counts.shape[0] else 0):
+        k = int(np.searchsorted(-sorted_counts, -j, side="left"))  # the words with more than j n-grams
+        out[:k] += matrix[rows[starts[:k] + j]]
+    result = np.empty_like(out)
+    result[order] = out
+    return result
 
 
 def _check_finite(vectors, words, path):
@@ -298,7 +309,7 @@ def write_fasttext_bin(f, words, vectors, subwords: SubwordTable, counts=None, *
     f.write(b"".join(w.encode("utf-8") + b"\0" + tail.pack(int(c), 0) for w, c in zip(words, counts)))
 
     f.write(b"\0" + _MATRIX.pack(nwords + spec.bucket, dim))
-    step = max(1, _GATHER_FLOATS // (dim * 16))
+    step = max(1, _BLOCK_FLOATS // dim)
     for start in range(0, nwords, step):
         f.write(_own_rows(words[start:start + step], vectors[start:start + step], subwords).astype("<f4").tobytes())
     _write_buckets(f, subwords, dim)
