@@ -2,6 +2,11 @@
 
 They follow word2vec.c line by line, with the same random-number stream as the kernels,
 so a kernel run at one thread must match them to float32 precision.
+
+Tied weights are the same functions given one matrix as both syn0 and syn1neg: every input
+row is read as a copy before the prediction's updates, so an output update that lands on the
+input row (a word predicting itself, a noise word that is the context) leaves the prediction's
+input as it was.
 """
 
 import numpy as np
@@ -124,7 +129,7 @@ def train_sentence(sentence, syn0, syn1neg, syn1, window, negative, hs, cbow, ba
             state = batched_skipgram([sentence[j] for j in span], word, syn0, syn1neg, negative, alpha, state,
                                      threshold, alias)
         for j in span:
-            row = syn0[sentence[j]]
+            row = syn0[sentence[j]].copy()
             neu1e = np.zeros_like(row)
             if hs:
                 neu1e += hierarchical_softmax(row, word, syn1, alpha, codes, points, offsets)

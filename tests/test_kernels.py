@@ -31,7 +31,8 @@ def weights(vocab_size, dim, seed):
     return ((rng.random((vocab_size, dim)) - 0.5) * 0.6).astype(np.float32)
 
 
-def run_kernel(ids, vocab, syn0, syn1neg, syn1, *, window, negative, hs, cbow, batched, alpha, seed_state=12345):
+def run_kernel(ids, vocab, syn0, syn1neg, syn1, *, window, negative, hs, cbow, batched, alpha, seed_state=12345,
+               tied=False):
     threshold, alias = noise_tables(vocab)
     codes, points, offsets = vocab.huffman()
     keep = np.full(len(vocab), 65536, dtype=np.uint32)  # no subsampling: the reference keeps every word
@@ -40,7 +41,7 @@ def run_kernel(ids, vocab, syn0, syn1neg, syn1, *, window, negative, hs, cbow, b
     total = 10**12  # alpha stays at its start value to float precision
     kernels.train_span(np.asarray(ids, np.int32), 0, len(ids), syn0, syn1neg, syn1, keep, threshold, alias,
                        codes, points, offsets, SIGMOID, LOG_SIGMOID, window, negative, hs, cbow, batched,
-                       alpha, alpha * 1e-4, 0, total, 1, rng_state, stats)
+                       alpha, alpha * 1e-4, 0, total, 1, rng_state, stats, tied)
     return stats
 
 
@@ -174,7 +175,7 @@ def test_subsampling_keeps_words_with_their_keep_probability():
     stats = np.zeros(3)
     kernels.train_span(ids, 0, len(ids), syn0, weights(len(vocab), 8, 2), np.zeros((1, 8), np.float32), keep,
                        threshold, alias, codes, points, offsets, SIGMOID, LOG_SIGMOID, 2, 2, False, True, True,
-                       0.025, 1e-6, 0, 10**12, 1, np.array([99], dtype=np.uint64), stats)
+                       0.025, 1e-6, 0, 10**12, 1, np.array([99], dtype=np.uint64), stats, False)
     # CBOW makes one prediction per kept word (each has a kept neighbour); sd of the share ~0.002.
     assert stats[2] == 40_000
     assert 0.24 < stats[1] / 40_000 < 0.26

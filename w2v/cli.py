@@ -60,7 +60,20 @@ def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON Lines instead of tab-separated text.")(function)
 
 
-def load_query_vectors(model_path: str | None, limit: int | None = None):
+def vectors_option(function):
+    return click.option(
+        "--vectors", "which", type=click.Choice(["in", "out", "sum"]), default="in", show_default=True,
+        help="Which vectors of a native model: in (W, the input vectors), out (W', the negative-sampling "
+             "output vectors) or sum (W + W').")(function)
+
+
+def limit_option(function):
+    return click.option(
+        "--limit", type=click.IntRange(min=1), default=None,
+        help="Load and search only the N most frequent words (word2vec's max_w, gensim's limit).")(function)
+
+
+def load_query_vectors(model_path: str | None, limit: int | None = None, which: str = "in"):
     from w2v.errors import ModelError
     from w2v.formats import load_vectors
 
@@ -68,7 +81,7 @@ def load_query_vectors(model_path: str | None, limit: int | None = None):
     if not os.path.exists(path):
         hint = "" if model_path else f" (train one with 'w2v train CORPUS', or give -m MODEL or ${MODEL_ENV})"
         raise ModelError(f"model not found: {path!r}{hint}")
-    return load_vectors(path, limit=limit)
+    return load_vectors(path, limit=limit, which=which)
 
 
 def format_score(score: float) -> str:
@@ -132,6 +145,12 @@ def training_options(function):
                      help="Negative-sampling update: 'batched' shares noise words across a "
                           "skip-gram window and scores all of a CBOW prediction's targets before "
                           "updating (faster); 'classic' is word2vec.c's one-at-a-time update."),
+        click.option("--ns-exponent", type=float, default=0.75, show_default=True,
+                     help="Noise words are drawn with probability count^E: 1 is the unigram distribution, "
+                          "0 uniform, between -1 and 1 (gensim's ns_exponent)."),
+        click.option("--tied", is_flag=True,
+                     help="One matrix for both roles: a word's output vector is its input vector "
+                          "(negative sampling only; the model stores one matrix)."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -213,6 +232,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
       w2v train text8 -o text8.w2v --resume        # after Ctrl-C
       w2v train more.txt --init text8.w2v -o more.w2v
       w2v train reviews.txt --subwords --skipgram -o ko.w2v   # a vector for every word
+      w2v train text8 --tied --ns-exponent 0.5 -o tied.w2v
     """
     import shlex
 
@@ -468,6 +488,23 @@ def answer_each(queries, answer, emit, fail_alone: bool) -> None:
         sys.exit(1)
 
 
+def interactive(words) -> bool:
+    """No words: True with a terminal on stdin (the commands then prompt), else a usage error."""
+    from w2v.prompt import stdin_is_terminal
+
+    if words:
+        return False
+    if not stdin_is_terminal():
+        raise click.UsageError("Missing argument 'WORDS...'.")
+    return True
+
+
+def ask(prompt: str, answer, emit) -> None:
+    from w2v.prompt import ask as prompt_loop
+
+    prompt_loop(prompt + " (EXIT to end): ", answer, emit, usage_errors=(click.UsageError,))
+
+
 def run_queries(queries, answer, as_json: bool, with_query: bool, key: str, vectors=None, words_of=None) -> None:
     """Ranked-word queries: 'word<TAB>score' lines, prefixed by the query when several are read.
 
@@ -488,25 +525,35 @@ def run_queries(queries, answer, as_json: bool, with_query: bool, key: str, vect
 
 
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1)
 @model_option
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True, help="How many neighbours.")
 @click.option("--minus", "negative", multiple=True, metavar="WORD", help="Subtract this word's vector (repeatable).")
+@vectors_option
+@limit_option
 @json_option
-def nearest(words, model_path, k, negative, as_json):
+def nearest(words, model_path, k, negative, which, limit, as_json):
     """The words closest to WORDS by cosine similarity (several words are summed).
 
     Prints 'word<TAB>cosine' lines. With - as the only word, reads one query per
     line from stdin (words on a line are summed) and prints 'query<TAB>word<TAB>cosine'.
+    With no words and a terminal on stdin, asks for queries at a prompt
+    (EXIT, Ctrl-D or Ctrl-C ends it).
 
     \b
     Example:
       w2v nearest king
       w2v nearest paris france --minus germany -k 5
       printf 'king\\nparis\\n' | w2v nearest -
+      w2v nearest king --vectors sum --limit 30000
+      w2v nearest -m text8.w2v                       # a prompt: load once, ask often
     """
-    vectors = load_query_vectors(model_path)
-    if list(words) == ["-"]:
+    prompting = interactive(words)
+    vectors = load_query_vectors(model_path, limit, which)
+    if prompting:
+        ask("Enter a word or words", lambda q: vectors.nearest(q.split(), list(negative), k=k),
+            lambda q, results: print_results(q, results, as_json, False, "neighbours"))
+    elif list(words) == ["-"]:
         run_queries(read_stdin_lines(), lambda q: vectors.nearest(q.split(), list(negative), k=k),
                     as_json, True, "neighbours", vectors, lambda q: q.split() + list(negative))
     else:
@@ -515,23 +562,29 @@ def nearest(words, model_path, k, negative, as_json):
 
 
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1)
 @model_option
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True, help="How many answers.")
 @click.option("--cosmul", is_flag=True, help="Use 3CosMul (Levy & Goldberg) instead of 3CosAdd.")
+@vectors_option
+@limit_option
 @json_option
-def analogy(words, model_path, k, cosmul, as_json):
+def analogy(words, model_path, k, cosmul, which, limit, as_json):
     """The words nearest A - B + C:  'king man woman' answers queen.
 
     Given as A B C (king - man + woman), as gensim's most_similar(positive=[A, C],
-    negative=[B]). Input words are excluded. With - reads 'A B C' lines from stdin.
+    negative=[B]). Input words are excluded. With - reads 'A B C' lines from stdin;
+    with no words and a terminal on stdin, asks at a prompt.
 
     \b
     Example:
       w2v analogy king man woman        # queen
       w2v analogy paris france italy    # rome
+      w2v analogy king man woman --vectors out --limit 30000
+      w2v analogy -m text8.w2v                       # a prompt
     """
-    vectors = load_query_vectors(model_path)
+    prompting = interactive(words)
+    vectors = load_query_vectors(model_path, limit, which)
 
     def answer(query: str):
         parts = query.split()
@@ -540,25 +593,34 @@ def analogy(words, model_path, k, cosmul, as_json):
         a, b, c = parts
         return vectors.analogy(a, b, c, k=k, cosmul=cosmul)
 
-    if list(words) == ["-"]:
+    if prompting:
+        ask("Enter three words A B C", answer, lambda q, results: print_results(q, results, as_json, False, "answers"))
+    elif list(words) == ["-"]:
         run_queries(read_stdin_lines(), answer, as_json, True, "answers", vectors, str.split)
     else:
         run_queries([" ".join(words)], answer, as_json, False, "answers", vectors, str.split)
 
 
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1)
 @model_option
+@vectors_option
+@limit_option
 @json_option
-def similarity(words, model_path, as_json):
+def similarity(words, model_path, which, limit, as_json):
     """Cosine similarity of two words, or of each 'A B' line from stdin with -.
+
+    With no words and a terminal on stdin, asks for pairs at a prompt.
 
     \b
     Example:
       w2v similarity man woman
       printf 'cat dog\\ncar train\\n' | w2v similarity -
+      w2v similarity man woman --vectors sum
+      w2v similarity -m text8.w2v                    # a prompt
     """
-    vectors = load_query_vectors(model_path)
+    prompting = interactive(words)
+    vectors = load_query_vectors(model_path, limit, which)
     from_stdin = list(words) == ["-"]
 
     def answer(line: str) -> float:
@@ -578,7 +640,10 @@ def similarity(words, model_path, as_json):
         else:
             click.echo(format_score(score))
 
-    answer_each(read_stdin_lines() if from_stdin else [" ".join(words)], answer, emit, fail_alone=from_stdin)
+    if prompting:
+        ask("Enter two words", answer, emit)
+    else:
+        answer_each(read_stdin_lines() if from_stdin else [" ".join(words)], answer, emit, fail_alone=from_stdin)
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -589,10 +654,11 @@ def similarity(words, model_path, as_json):
 @click.option("-o", "--output", metavar="FILE", required=True, help="Vectors file to write (- for stdout).")
 @click.option("--binary", is_flag=True, help="word2vec binary format (GoogleNews-style) instead of text.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the N most frequent words.")
+@vectors_option
 @click.option("--fasttext-bin", is_flag=True,
               help="A subword model as fastText's .bin model (its n-gram vectors too), for fastText's own "
                    "tools and gensim's load_facebook_model.")
-def export(model_path, output, binary, limit, fasttext_bin):
+def export(model_path, output, binary, limit, which, fasttext_bin):
     """Write the vectors in word2vec's text (default) or binary format, or fastText's .bin.
 
     The files load in gensim (KeyedVectors.load_word2vec_format), fastText
@@ -602,13 +668,14 @@ def export(model_path, output, binary, limit, fasttext_bin):
     Example:
       w2v export -o vectors.txt
       w2v export -m text8.w2v -o vectors.bin --binary
-      w2v export -m ko.w2v -o ko.bin --fasttext-bin    # then: fasttext nn ko.bin
+      w2v export -m text8.w2v -o sum.txt --vectors sum     # W + W'
+      w2v export -m ko.w2v -o ko.bin --fasttext-bin        # then: fasttext nn ko.bin
     """
     from w2v.formats import save_word2vec
 
     if fasttext_bin:
-        return _export_fasttext_bin(model_path or default_model_path(), output, binary or limit)
-    vectors = load_query_vectors(model_path, limit=limit)
+        return _export_fasttext_bin(model_path or default_model_path(), output, binary or limit or which != "in")
+    vectors = load_query_vectors(model_path, limit=limit, which=which)
     save_word2vec(output, list(vectors.words), vectors.vectors, binary=binary)
 
 
@@ -617,7 +684,7 @@ def _export_fasttext_bin(path: str, output: str, other_options) -> None:
     from w2v.formats import load_model, save_fasttext_bin
 
     if other_options:
-        raise ParameterError("--fasttext-bin writes the whole model: it takes neither --binary nor --limit")
+        raise ParameterError("--fasttext-bin writes the whole model: it takes none of --binary, --limit, --vectors")
     if output == "-":
         raise ParameterError("a fastText .bin cannot be written to standard output; give a file name")
     model = load_model(path)
@@ -643,26 +710,35 @@ def evaluate():
               help="Only the N most frequent words are candidates; questions using others are skipped.")
 @click.option("--cosmul", is_flag=True, help="3CosMul instead of 3CosAdd.")
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@click.option("--syntactic", "syntactic", metavar="PREFIX", multiple=True,
+              help="Sections whose names start with PREFIX are syntactic too (repeatable; gram... and syn... "
+                   "always are).")
+@vectors_option
 @encoding_option
 @json_option
-def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, encoding, as_json):
+def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive, syntactic, which, encoding, as_json):
     """Analogy accuracy on a questions-words.txt file (- for stdin).
 
     Reports each section, semantic / syntactic / total accuracy and the share of
     questions seen, like word2vec's compute-accuracy. FILE defaults to
-    corpora/data/questions-words.txt.
+    corpora/data/questions-words.txt. A section named gram... (Google's file) or
+    syn... (syn1_case, as test sets in other languages name them) is syntactic,
+    any other (capital-world, sem1_...) semantic; --syntactic adds prefixes.
 
     \b
     Example:
       w2v eval analogies questions-words.txt -m text8.w2v
+      w2v eval analogies questions-words.txt -m text8.w2v --vectors sum
+      w2v eval analogies analogias.txt --syntactic verb- --syntactic plural-
     """
-    from w2v.evaluate import evaluate_analogies
+    from w2v.evaluate import SYNTACTIC_PREFIXES, evaluate_analogies
 
     source = _evaluation_source(questions, "questions-words.txt")
-    vectors = load_query_vectors(model_path)
+    vectors = load_query_vectors(model_path, which=which)
     result = evaluate_analogies(list(vectors.words), vectors.vectors, source, restrict_vocab=restrict_vocab,
                                 case_insensitive=not case_sensitive, cosmul=cosmul, encoding=encoding,
-                                oov_vector=_oov_vector(vectors))
+                                oov_vector=_oov_vector(vectors),
+                                syntactic_prefixes=SYNTACTIC_PREFIXES + syntactic)
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
 
 
@@ -670,9 +746,10 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
 @click.argument("pairs", metavar="FILE")
 @model_option
 @click.option("--case-sensitive", is_flag=True, help="Do not lower-case words.")
+@vectors_option
 @encoding_option
 @json_option
-def eval_similarity(pairs, model_path, case_sensitive, encoding, as_json):
+def eval_similarity(pairs, model_path, case_sensitive, which, encoding, as_json):
     """Spearman and Pearson correlation with human word-pair scores (- for stdin).
 
     FILE holds 'word1<TAB>word2<TAB>score' lines (wordsim353, SimLex-999...).
@@ -680,11 +757,12 @@ def eval_similarity(pairs, model_path, case_sensitive, encoding, as_json):
     \b
     Example:
       w2v eval similarity wordsim353.tsv -m text8.w2v
+      w2v eval similarity wordsim353.tsv -m text8.w2v --vectors out
     """
     from w2v.evaluate import evaluate_word_pairs
 
     source = _evaluation_source(pairs, "wordsim353.tsv")
-    vectors = load_query_vectors(model_path)
+    vectors = load_query_vectors(model_path, which=which)
     result = evaluate_word_pairs(list(vectors.words), vectors.vectors, source, case_insensitive=not case_sensitive,
                                  encoding=encoding, oov_vector=_oov_vector(vectors))
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.format_table())
@@ -703,6 +781,8 @@ def _evaluation_source(path: str | None, default_name: str):
 
 from w2v.cli_suite import register  # noqa: E402  (word2vec, phrases, classes, convert, vectors, ...)
 register(cli)
+from w2v.cli_learning import register as register_learning  # noqa: E402  (pairs, plot)
+register_learning(cli)
 
 
 def main() -> None:

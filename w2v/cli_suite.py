@@ -344,8 +344,9 @@ def phrases(source, target, train_file, output_file, min_count, threshold, debug
               help="'kmeans++': k-means++ seeding, then Lloyd's iterations on the unit vectors until no word "
                    "moves. 'word2vec': word2vec.c's -classes procedure (no randomness).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the N most frequent words.")
+@base.vectors_option
 @base.json_option
-def classes(k, model_path, output, seed, iterations, method, limit, as_json):
+def classes(k, model_path, output, seed, iterations, method, limit, which, as_json):
     """Cluster the words into K classes with k-means (word2vec.c's -classes).
 
     Prints 'word<TAB>class' lines in vocabulary order (classes are numbered from
@@ -355,11 +356,12 @@ def classes(k, model_path, output, seed, iterations, method, limit, as_json):
     Example:
       w2v classes -k 500 -m text8.w2v -o classes.txt
       w2v classes -k 50 --limit 5000 | sort -t$'\\t' -k2,2n -k1,1 | head
+      w2v classes -k 50 --vectors sum
     """
     from w2v.clusters import kmeans, unit_rows, word2vec_classes
     from w2v.formats import write_lines
 
-    vectors = base.load_query_vectors(model_path, limit=limit)
+    vectors = base.load_query_vectors(model_path, limit=limit, which=which)
     if k > len(vectors):
         raise ParameterError(f"-k must be at most the number of words ({len(vectors):,}), got {k:,}")
     if method == "word2vec":
@@ -388,7 +390,8 @@ def classes(k, model_path, output, seed, iterations, method, limit, as_json):
               help="Output format [default: from OUT's extension: .w2v native, .bin binary, .txt/.vec text, "
                    ".glove GloVe].")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first (most frequent) N words.")
-def convert(source, target, fmt, limit):
+@base.vectors_option
+def convert(source, target, fmt, limit, which):
     """Convert vectors between formats: native .w2v, word2vec text or binary, GloVe.
 
     IN may be any format w2v reads (native model, word2vec text or binary,
@@ -401,6 +404,7 @@ def convert(source, target, fmt, limit):
       w2v convert GoogleNews-vectors-negative300.bin news.w2v --limit 500000
       w2v convert text8.w2v vectors.txt
       w2v convert glove.6B.100d.txt glove.w2v
+      w2v convert text8.w2v output-vectors.txt --vectors out
     """
     from w2v.formats import format_for_path, load_vectors, save_vectors
 
@@ -410,7 +414,7 @@ def convert(source, target, fmt, limit):
             raise ParameterError(f"cannot tell the output format from {target!r}: give --to native, text, "
                                  f"binary or glove (or name it .w2v, .txt, .vec, .bin or .glove)")
     with _spooled(source) as path:
-        vectors = load_vectors(path, limit=limit)
+        vectors = load_vectors(path, limit=limit, which=which)
     save_vectors(target, vectors.words, vectors.vectors, fmt, counts=vectors.counts)
     where = "standard output" if target == "-" else target
     click.echo(f"wrote {len(vectors):,} vectors x {vectors.dim} dimensions to {where} ({fmt})", err=True)
@@ -446,8 +450,10 @@ def _words_from(words):
 @click.command(name="vectors")
 @click.argument("words", nargs=-1, required=True)
 @base.model_option
+@base.vectors_option
+@base.limit_option
 @base.json_option
-def vectors_command(words, model_path, as_json):
+def vectors_command(words, model_path, which, limit, as_json):
     """Print the vectors of WORDS (- reads words from stdin), like fastText's print-word-vectors.
 
     Prints 'word v1 v2 ... vd' lines (space-separated, as in word2vec's text
@@ -459,10 +465,11 @@ def vectors_command(words, model_path, as_json):
     Example:
       w2v vectors king queen
       echo 'paris rome' | w2v vectors - -m text8.w2v > some.glove
+      w2v vectors king --vectors out
     """
     from w2v.formats import TEXT_FLOAT_FORMAT
 
-    vectors = base.load_query_vectors(model_path)
+    vectors = base.load_query_vectors(model_path, limit, which)
 
     def emit(word, row):
         if as_json:
@@ -482,8 +489,10 @@ def vectors_command(words, model_path, as_json):
 @click.command(name="odd-one-out")
 @click.argument("words", nargs=-1, required=True)
 @base.model_option
+@base.vectors_option
+@base.limit_option
 @base.json_option
-def odd_one_out(words, model_path, as_json):
+def odd_one_out(words, model_path, which, limit, as_json):
     """The word that does not belong with the others (gensim's doesnt_match).
 
     Prints the word whose vector is furthest from the mean of the words' unit
@@ -494,8 +503,9 @@ def odd_one_out(words, model_path, as_json):
     Example:
       w2v odd-one-out breakfast cereal dinner lunch     # cereal
       printf 'paris berlin london apple\\n' | w2v odd-one-out - --json
+      w2v odd-one-out breakfast cereal dinner lunch --vectors sum --limit 30000
     """
-    vectors = base.load_query_vectors(model_path)
+    vectors = base.load_query_vectors(model_path, limit, which)
     from_stdin = list(words) == ["-"]
 
     def emit(group, ranked):
@@ -519,7 +529,8 @@ def odd_one_out(words, model_path, as_json):
               help="Directory to write into (created if missing).")
 @click.option("-n", "--top", "n", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="How many of the most frequent words.")
-def projector(model_path, directory, n):
+@base.vectors_option
+def projector(model_path, directory, n, which):
     """Write TensorBoard projector files for the N most frequent words.
 
     DIR gets vectors.tsv (one tab-separated vector per line), metadata.tsv (the
@@ -530,11 +541,12 @@ def projector(model_path, directory, n):
     \b
     Example:
       w2v projector -m text8.w2v -o projector/ -n 5000
+      w2v projector -m text8.w2v -o projector-sum/ --vectors sum
     """
     from w2v.errors import ModelError
     from w2v.formats import TEXT_FLOAT_FORMAT, write_lines
 
-    vectors = base.load_query_vectors(model_path, limit=n)
+    vectors = base.load_query_vectors(model_path, limit=n, which=which)
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as error:

@@ -25,8 +25,8 @@ class ModelError(W2VError):
     """A model or vectors file is missing, truncated, corrupt or of an unknown format."""
 
 
-class WordNotFound(W2VError, KeyError):
-    """A query word is not in the vocabulary."""
+class UnknownWordError(W2VError, KeyError):
+    """A query word is not in the vocabulary; ``word`` is it, ``suggestions`` the close words found."""
 
     def __init__(self, word, suggestions=()):
         self.word = word
@@ -38,6 +38,18 @@ class WordNotFound(W2VError, KeyError):
 
     def __str__(self):
         return self.args[0]
+
+
+WordNotFound = UnknownWordError  # the name the query modules and the CLI use
+
+
+class WordBeyondLimit(WordNotFound):
+    """A query word is in the vocabulary, but beyond the most frequent words that were loaded."""
+
+    def __init__(self, word, limit, rank):
+        self.word, self.suggestions, self.limit, self.rank = word, [], limit, rank
+        W2VError.__init__(self, f"word {word!r} is beyond the {limit:,} most frequent words loaded "
+                                f"(it is number {rank:,}); raise --limit")
 
 
 class TrainingDiverged(W2VError):

@@ -15,6 +15,9 @@ embeddings, not only on w2v's own.  The semantics follow the two peers, word2vec
   a word outside the restricted vocabulary still takes part through that vector, and only
   items with a word that has none are skipped; answers stay restricted-vocabulary words, so
   a question whose answer is outside them counts as seen and wrong.
+* a section is syntactic when its name starts with ``gram`` (Google's ``gram1-adjective-to-adverb``)
+  or ``syn`` (``syn1_case`` in test sets for other languages), or with one of the caller's
+  ``syntactic_prefixes``; any other section (``capital-common-countries``, ``sem1_...``) is semantic.
 
 NumPy and the standard library only: this module is imported by query commands.
 """
@@ -39,6 +42,7 @@ __all__ = [
     "spearman",
 ]
 
+SYNTACTIC_PREFIXES = ("gram", "syn")
 # Scores are computed for this many floats at a time (about 128 MB of float32).
 _SCORE_BUDGET = 1 << 25
 _COSMUL_EPSILON = np.float32(1e-6)  # gensim's most_similar_cosmul
@@ -57,10 +61,11 @@ class SectionResult:
     seen: int = 0  # questions whose four words are all in the restricted vocabulary (or have a vector)
     questions: int = 0  # questions in the file
     composed: int = 0  # seen questions with a word outside the restricted vocabulary (through oov_vector)
+    syntactic: bool = False
 
     @property
     def semantic(self) -> bool:
-        return not self.name.startswith("gram")
+        return not self.syntactic
 
     @property
     def accuracy(self) -> float | None:
@@ -291,7 +296,13 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 # analogies
 
 
-def _parse_analogies(lines, name, index, case_insensitive, extra=None):
+def is_syntactic(section: str, prefixes=SYNTACTIC_PREFIXES) -> bool:
+    """Whether a section's name starts with one of the syntactic prefixes (case-insensitive)."""
+    return section.lower().startswith(tuple(p.lower() for p in prefixes))
+
+
+def _parse_analogies(lines, name, index, case_insensitive, syntactic_prefixes=SYNTACTIC_PREFIXES,
+                     extra=None):
     """Return (sections, questions) where questions is an (n, 5) int64 array of
     (section number, a, b, c, d) rows for the questions whose words are all known.
 
@@ -303,7 +314,8 @@ def _parse_analogies(lines, name, index, case_insensitive, extra=None):
         if not line:
             continue
         if line.startswith(":"):
-            sections.append(SectionResult(line[1:].strip()))
+            section = line[1:].strip()
+            sections.append(SectionResult(section, syntactic=is_syntactic(section, syntactic_prefixes)))
             continue
         parts = line.split()
         if len(parts) != 4:
@@ -388,6 +400,7 @@ def evaluate_analogies(
     batch: int | None = None,
     encoding: str | None = None,
     oov_vector=None,
+    syntactic_prefixes=SYNTACTIC_PREFIXES,
 ) -> AnalogyResult:
     """Accuracy on an analogy test set in word2vec's questions-words.txt format.
 
@@ -397,12 +410,13 @@ def evaluate_analogies(
     scored per matrix product (default: as many as fit in about 128 MB of scores).
     A path may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
     ``oov_vector``: see the module's notes.
+    Sections whose names start with one of ``syntactic_prefixes`` are syntactic, the others semantic.
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
     name, lines = _read_lines(questions_path_or_lines, "analogy", encoding)
     index, canon = _vocab_index(words, n, case_insensitive)
     extra = None if oov_vector is None else _ExtraRows(oov_vector, n, case_insensitive)
-    sections, questions = _parse_analogies(lines, name, index, case_insensitive, extra)
+    sections, questions = _parse_analogies(lines, name, index, case_insensitive, syntactic_prefixes, extra)
     if batch is None:
         batch = max(16, min(4096, _SCORE_BUDGET // n))
     elif batch < 1:

@@ -10,7 +10,8 @@ Native model, one file so that it can be replaced atomically::
 The header names every section with its offset, nbytes, dtype and shape:
 "words" (UTF-8 words joined by b"\\n"), "counts" <i8 (V,), "norms" <f4 (V,),
 "vectors" <f4 (V, d), and optionally "output_ns" <f4 (V, d) and "output_hs" <f4 (V-1, d)
-(the output weights, for continuing training). A subword model's header also holds
+(the output weights, for continuing training; a --tied model has no "output_ns": its output
+vectors are its vectors). A subword model's header also holds
 "subwords" (its ``SubwordSpec`` as a dict), and two more sections: "ngram_buckets" <i8 (R,),
 the sorted bucket ids some vocabulary word uses, and "ngram_vectors" <f4 (R, d), their rows;
 its "vectors" are then each word's composed vector (the average of its own row and its n-gram
@@ -58,6 +59,8 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _TEXT_BYTES = frozenset(b"0123456789+-.eEnNaAiIfFtTyY \t\r\n")
 # Output formats, and the file extensions that imply them.
 VECTOR_FORMATS = ("native", "text", "binary", "glove")
+# Which vectors of a native model: W (input), W' (negative-sampling output) or W + W'.
+VECTOR_ROLES = ("in", "out", "sum")
 EXTENSION_FORMATS = {".w2v": "native", ".bin": "binary", ".txt": "text", ".vec": "text", ".glove": "glove"}
 
 
@@ -97,6 +100,27 @@ class Model:
 
     def __repr__(self):
         return f"<Model {self.path!r}: {self.vocab_size} words x {self.dim} dimensions>"
+
+    def matrix(self, which: str = "in", rows: int | None = None) -> np.ndarray:
+        """The first ``rows`` (default: all) of W ("in"), W' ("out", the negative-sampling output
+        vectors) or W + W' ("sum", a new array). A tied model's W' is W."""
+        if which not in VECTOR_ROLES:
+            raise ParameterError(f"vectors must be one of {', '.join(VECTOR_ROLES)}, got {which!r}")
+        rows = self.vocab_size if rows is None else rows
+        if which == "in":
+            return self.vectors[:rows]
+        if self.output_ns is not None:
+            output = self.output_ns[:rows]
+        elif self.params.get("tied"):
+            output = self.vectors[:rows]
+        else:
+            how = "was trained with hierarchical softmax only" if self.output_hs is not None else \
+                "holds input vectors only"
+            raise ModelError(f"the model has no per-word output vectors (it {how}); 'out' and 'sum' need a "
+                             f"model trained with negative sampling: {self.path!r}")
+        if which == "out":
+            return output
+        return np.add(self.vectors[:rows], output, dtype=np.float32)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -489,25 +513,27 @@ def _check_subwords_header(header, corrupt, expected):
 # -- reading any vectors file ------------------------------------------------------------
 
 
-def load_vectors(path, limit: int | None = None) -> Vectors:
+def load_vectors(path, limit: int | None = None, which: str = "in") -> Vectors:
     """Load vectors from a native model, word2vec binary or text, fastText .vec or GloVe text.
 
     The format is detected from the content. ``limit`` keeps only the first N vectors
-    (the most frequent ones in files written by word2vec tools).
+    (the most frequent ones in files written by word2vec tools). ``which`` picks a native
+    model's input vectors W ("in"), output vectors W' ("out") or W + W' ("sum"); other
+    files hold one vector per word, "in".
     """
     path = os.fspath(path)
     if limit is not None and limit < 1:
         raise ParameterError(f"limit must be a positive number of vectors, got {limit}")
+    if which not in VECTOR_ROLES:
+        raise ParameterError(f"vectors must be one of {', '.join(VECTOR_ROLES)}, got {which!r}")
     with _open(path, "vectors file") as f:
         start = f.read(len(MAGIC))
         if start == MAGIC:
             f.close()
-            model = load_model(path)
-            if limit is None or limit >= model.vocab_size:
-                return Vectors.from_model(model)
-            counts = None if model.counts is None else model.counts[:limit]
-            return Vectors(model.word_table.truncated(limit), model.vectors[:limit],
-                           counts=counts, norms=model.norms[:limit], subwords=model.subwords)
+            return Vectors.from_model(load_model(path), which=which, limit=limit)
+        if which != "in":
+            raise ModelError(f"a vectors file holds one vector per word: 'out' and 'sum' need a native "
+                             f"model trained with negative sampling: {path!r}")
         from .subwords import fasttext
 
         if fasttext.looks_like_fasttext_bin(start + f.read(64)):

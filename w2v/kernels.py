@@ -11,6 +11,12 @@ sampling and skipped nodes for hierarchical softmax, CBOW averaging its
 context, and linear learning-rate decay driven by global progress.
 Random numbers come from word2vec.c's 64-bit LCG, one state per thread;
 the high bits are used because an LCG's low bits repeat with short periods.
+
+Tied weights (``tied``): ``syn1neg`` is ``syn0`` itself, one matrix in both roles. An
+output update can then land on a row that is also the prediction's input (in skip-gram
+the centre or a noise word can be the context word itself), so the input rows are
+copied before any update and every input-side read uses the copy: each prediction
+takes one step along its gradient at the weights it started from.
 """
 
 import numpy as np
@@ -128,6 +134,13 @@ def axpy(alpha, x, i, y, j, n):
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def copy_row(x, i, y, j, n):
+    """y[j] = x[i]"""
+    for k in range(n):
+        y[j, k] = x[i, k]
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def negative_sampling_update(hidden, h, word, syn1neg, neu1e, negative, alpha, state,
                              noise_threshold, noise_alias, sigmoid_table, loss_table):
     """One positive and ``negative`` noise targets for the hidden vector hidden[h] (word2vec.c's update).
@@ -202,13 +215,15 @@ def hierarchical_softmax_update(hidden, h, word, syn1, neu1e, alpha, codes, poin
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, alpha, state,
                             noise_threshold, noise_alias, sigmoid_table, loss_table,
-                            targets, gradients, errors):
+                            targets, gradients, errors, inputs, tied=False):
     """Skip-gram with negative sampling for one centre word, the whole window as one block.
 
     All context words share one set of noise words (pWord2Vec's "HogBatch"): scores are a
     (contexts x targets) block computed from the weights as they were at the start of the
     window, and the input and output updates are two small matrix products. About 12 rows
     are touched per centre word instead of ~36 scattered row reads per-pair.
+    With ``tied`` the context rows are first copied into ``inputs`` (the output updates may
+    change them).
     """
     dim = syn0.shape[1]
     loss = F0  # float32 per window; the sentence sums in float64
@@ -227,10 +242,15 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
             errors[r, k] = F0
         for o in range(n_targets):
             axpy(gradients[r, o], syn1neg, targets[o], errors, r, dim)
+    source = syn0
+    if tied:
+        source = inputs
+        for r in range(n_context):
+            copy_row(syn0, contexts[r], inputs, r, dim)
     # syn1neg[targets] += gradients.T @ syn0[contexts]
     for o in range(n_targets):
         for r in range(n_context):
-            axpy(gradients[r, o], syn0, contexts[r], syn1neg, targets[o], dim)
+            axpy(gradients[r, o], source, r if tied else contexts[r], syn1neg, targets[o], dim)
     for r in range(n_context):
         axpy(F1, errors, r, syn0, contexts[r], dim)
     return state, loss
@@ -240,10 +260,11 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
 def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow,
                    batched, alpha, state, noise_threshold, noise_alias, codes, points,
                    code_offsets, sigmoid_table, loss_table,
-                   hidden, neu1e, contexts, targets, gradients, errors):
+                   hidden, neu1e, contexts, targets, gradients, errors, inputs, tied=False):
     """Train on one (subsampled) sentence. Returns (rng state, loss sum, number of predictions).
 
-    ``hidden`` and ``neu1e`` are (1, dim) scratch rows.
+    ``hidden`` and ``neu1e`` are (1, dim) scratch rows; ``inputs`` is (2 * window, dim) scratch
+    for ``tied`` (``syn1neg`` is then ``syn0``).
     """
     dim = syn0.shape[1]
     loss = np.float64(0.0)
@@ -301,7 +322,7 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
             state, step_loss = batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative,
                                                        alpha, state, noise_threshold, noise_alias,
                                                        sigmoid_table, loss_table,
-                                                       targets, gradients, errors)
+                                                       targets, gradients, errors, inputs, tied)
             loss += step_loss
             predictions += n_context
             if not use_hs:
@@ -316,7 +337,11 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
                 loss += hierarchical_softmax_update(syn0, context, word, syn1, neu1e, alpha, codes, points,
                                                     code_offsets, sigmoid_table, loss_table)
             if negative > 0 and not batched_ns:
-                state, step_loss = negative_sampling_update(syn0, context, word, syn1neg, neu1e, negative, alpha,
+                source, row = syn0, np.int64(context)
+                if tied:  # the output updates may change the context row: predict from a copy
+                    copy_row(syn0, context, hidden, 0, dim)
+                    source, row = hidden, np.int64(0)
+                state, step_loss = negative_sampling_update(source, row, word, syn1neg, neu1e, negative, alpha,
                                                             state, noise_threshold, noise_alias,
                                                             sigmoid_table, loss_table)
                 loss += step_loss
@@ -330,13 +355,13 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
 def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
                codes, points, code_offsets, sigmoid_table, loss_table,
                window, negative, use_hs, use_cbow, batched,
-               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
+               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats, tied=False):
     """Train on ids[begin:end] (vocabulary ids; -1 ends a sentence), as one thread does.
 
     The learning rate decays linearly with global progress: ``words_before`` words were done by
     all threads before this call, and the other threads are assumed to move at this one's pace.
     ``rng_state[0]`` carries the thread's LCG between calls. Adds to ``stats``:
-    [loss sum, predictions, words read].
+    [loss sum, predictions, words read]. With ``tied``, ``syn1neg`` must be ``syn0`` itself.
     """
     dim = syn0.shape[1]
     sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
@@ -346,6 +371,7 @@ def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_thres
     targets = np.empty(negative + 1, dtype=np.int64)
     gradients = np.empty((2 * window, negative + 1), dtype=np.float32)
     errors = np.empty((2 * window, dim), dtype=np.float32)
+    inputs = np.empty((2 * window if tied else 1, dim), dtype=np.float32)
     state = rng_state[0]
     loss = np.float64(0.0)
     predictions = 0
@@ -376,7 +402,7 @@ def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_thres
             state, sentence_loss, sentence_predictions = train_sentence(
                 sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow, batched,
                 alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
-                sigmoid_table, loss_table, hidden, neu1e, contexts, targets, gradients, errors)
+                sigmoid_table, loss_table, hidden, neu1e, contexts, targets, gradients, errors, inputs, tied)
             loss += sentence_loss
             predictions += sentence_predictions
             length = 0

@@ -45,6 +45,8 @@ class TrainParams:
     threads: int = field(default_factory=default_threads)
     seed: int = 1
     kernel: str = "batched"
+    ns_exponent: float = 0.75  # noise distribution: unigram counts to this power (gensim's ns_exponent)
+    tied: bool = False  # one matrix for the input and the output role (negative sampling only)
 
     @property
     def starting_alpha(self) -> float:
@@ -76,6 +78,10 @@ class TrainParams:
         check(1 <= self.threads <= 1024, f"--threads must be between 1 and 1024, got {self.threads}")
         check(0 <= self.seed < 2**63, f"--seed must be between 0 and 2**63-1, got {self.seed}")
         check(self.kernel in KERNELS, f"--kernel must be one of {', '.join(KERNELS)}, got {self.kernel!r}")
+        check(math.isfinite(self.ns_exponent) and -1 <= self.ns_exponent <= 1,
+              f"--ns-exponent must be between -1 and 1, got {self.ns_exponent}")
+        check(not self.tied or (self.negative > 0 and not self.hs),
+              "--tied needs negative sampling alone: give --negative N (N > 0) and leave out --hs")
         return self
 
     def to_dict(self) -> dict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import threading
 import time
@@ -106,6 +107,10 @@ class Progress:
         enabled, self.enabled = self.enabled, True
         self.line("warning: " + text)
         self.enabled = enabled
+
+    def epoch(self, epoch: int, epochs: int, loss: float, predictions: int, words: int) -> None:
+        """An epoch has finished (``epoch`` counts from 1); a library caller's renderer also calls back."""
+        self.line(f"epoch {epoch}/{epochs}: loss {loss:.4f} over {predictions:,} predictions")
 
 
 def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = None,
@@ -213,10 +218,12 @@ def _grown_weights(model, old_row: np.ndarray, params: TrainParams):
     vectors[old] = model.vectors[old_row[old]]
     vectors[~old] = initial_weights(int((~old).sum()), dim, params.seed)
     output_ns = None
-    if params.negative > 0:
+    if params.negative > 0 and not params.tied:
         output_ns = np.zeros((size, dim), dtype=np.float32)
         if model.output_ns is not None:
             output_ns[old] = model.output_ns[old_row[old]]
+        elif model.params.get("tied"):  # a tied model's output rows are its vectors
+            output_ns[old] = model.vectors[old_row[old]]
     output_hs = None
     if params.hs:
         # The Huffman tree is rebuilt from the new counts: its inner nodes keep their rows only
@@ -232,13 +239,13 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
           init: str | None = None, checkpoint: str | None = None, checkpoint_every: float | None = None,
           resume: bool = False, resume_command: str | None = None, signals: ckpt.StopSignals | None = None,
           quiet: bool = False, stream=None, encoding: str | None = None,
-          subwords: SubwordSpec | None = None) -> TrainedModel:
-    """Train on ``corpus_path`` (a path or "-" for stdin) and return the trained model.
+          subwords: SubwordSpec | None = None, progress: Progress | None = None) -> TrainedModel:
+    """Train on ``corpus_path`` (a path, "-" for stdin, or an open binary stream) and return the trained model.
 
     ``encoding``: the corpus's text encoding (None: UTF-8; compressed files and
     byte-order marks are handled either way, see ``w2v.sources``).
 
-    ``init``: a native model to continue (its vocabulary grows with the new words).
+    ``init``: a native model to continue, as a path or loaded (its vocabulary grows with the new words).
     ``checkpoint``: a directory for checkpoints (see ``w2v.checkpoint``), written every
     ``checkpoint_every`` seconds and when SIGINT or SIGTERM stops training (then
     ``TrainingInterrupted`` is raised, naming ``resume_command``). ``resume``: continue
@@ -246,7 +253,7 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
     ``subwords``: train fastText's subword model with these n-grams (``minn``/``maxn`` None:
     chosen from the vocabulary's script, see ``w2v.subwords.inputs.choose_lengths``).
     """
-    progress = Progress(stream, enabled=not quiet)
+    progress = progress or Progress(stream, enabled=not quiet)
     wall_started = time.monotonic()
     with_subwords = subwords is not None or (resume and checkpoint is not None and ckpt.has_subwords(checkpoint))
     kernel_loader = _KernelLoader(with_subwords)
@@ -264,6 +271,8 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
             if params is None:
                 raise ParameterError("training needs parameters")
             params.validate()
+            if params.tied and subwords is not None:
+                raise ParameterError("--tied cannot be combined with --subwords: the n-gram rows have no output role")
             if checkpoint is not None:
                 if ckpt.has_checkpoint(checkpoint):
                     raise ParameterError(f"an unfinished run's checkpoint is in {checkpoint!r}: continue it "
@@ -322,7 +331,7 @@ class _KernelLoader:
             kernels.train_span(np.zeros(0, dtype=np.int32), 0, 0, weights, weights, weights, thresholds, thresholds,
                                np.zeros(2, dtype=np.int32), np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.int32),
                                np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1, False, False, False, 0.0, 0.0, 0, 1,
-                               1, np.zeros(1, dtype=np.uint64), np.zeros(3))
+                               1, np.zeros(1, dtype=np.uint64), np.zeros(3), False)
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
 
@@ -393,7 +402,7 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
     if init is not None:
         from w2v.formats import load_model
 
-        base = load_model(init)
+        base = load_model(init) if _is_path(init) else init
         if base.subwords is not None and subwords is None:
             subwords = SubwordSpec(minn=None, maxn=None)  # a subword model continues as one
         if base.dim != params.dim:
@@ -421,15 +430,16 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
             del base
         else:
             vectors = initial_weights(len(vocab), params.dim, params.seed) if inputs is None else word_rows
-            output_ns = np.zeros((len(vocab), params.dim), dtype=np.float32) if params.negative > 0 else None
+            output_ns = np.zeros((len(vocab), params.dim), dtype=np.float32) \
+                if params.negative > 0 and not params.tied else None
             output_hs = np.zeros((max(len(vocab) - 1, 1), params.dim), dtype=np.float32) if params.hs else None
         corpus = {"path": corpus_path, "tokens": scanned.n_tokens, "lines": scanned.n_lines,
                   "bytes": scanned.n_bytes, "distinct_words": len(scanned.words), "vocab_words": n_words}
         if init is not None:
-            corpus["init"] = init
+            corpus["init"] = init if _is_path(init) else getattr(init, "path", None)
         model = TrainedModel(vocab=vocab, vectors=vectors, output_ns=output_ns, output_hs=output_hs,
                              params=params, corpus=corpus, subwords=subwords, inputs=inputs)
-        info = {"corpus": corpus, "fingerprint": ckpt.corpus_fingerprint(corpus_path),
+        info = {"corpus": corpus, "fingerprint": ckpt.corpus_fingerprint(corpus_path) if _is_path(corpus_path) else None,
                 "n_ids": n_ids, "n_words": n_words}
         if subwords is not None:
             info["subwords"] = subwords.to_dict()
@@ -584,18 +594,16 @@ class _Run:
         threads = state.threads
         keep = vocab.keep_probabilities(params.sample)
         keep_threshold = np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
-        noise_prob, noise_alias = vocab.alias_table() if params.negative > 0 else (np.ones(1, np.float32),
-                                                                                np.zeros(1, np.int32))
-        noise_threshold = np.minimum(np.floor(noise_prob.astype(np.float64) * 65536.0 + 0.5),
-                                     65536).astype(np.uint32)
+        noise_threshold, noise_alias = noise_tables(vocab, params)
         if params.hs:
             codes, points, code_offsets = vocab.huffman()
         else:
             codes, points, code_offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
         sigmoid_table, log_sigmoid_table = sigmoid_tables()
         syn1neg = model.output_ns if model.output_ns is not None else np.zeros((1, params.dim), np.float32)
+        if params.tied:
+            syn1neg = model.vectors
         syn1 = model.output_hs if model.output_hs is not None else np.zeros((1, params.dim), np.float32)
-        span_kernel = train_span
         if model.inputs is not None:
             from w2v.subwords import kernels as subword_kernels
 
@@ -603,6 +611,9 @@ class _Run:
 
             def span_kernel(ids, begin, end, syn0, *rest):
                 subword_kernels.train_span(ids, begin, end, syn0, offsets, rows, *rest)
+        else:
+            def span_kernel(*args):
+                train_span(*args, params.tied)  # the module's name at call time: tests wrap it
         total_words = params.epochs * self.n_words
         starting_alpha = float(params.starting_alpha)
         min_alpha = starting_alpha * params.min_alpha_ratio
@@ -652,9 +663,9 @@ class _Run:
         self.signals.stop = gate.stop
         if self.signals.received is not None:
             gate.stop()
+        epochs_reported = int(state.words_done.sum() // max(self.n_words, 1))  # before a fast worker moves on
         for thread in workers:
             thread.start()
-        epochs_reported = int(state.words_done.sum() // max(self.n_words, 1))
         try:
             try:
                 while any(thread.is_alive() for thread in workers):
@@ -675,8 +686,8 @@ class _Run:
                         finally:
                             gate.release()
                         last_checkpoint = time.monotonic()
-            except KeyboardInterrupt:  # no signal handler (not the main thread): stop, save nothing
-                gate.stop()
+            except BaseException:  # Ctrl-C without a signal handler (not the main thread), or a failing
+                gate.stop()        # progress callback: stop the workers, save nothing
                 for thread in workers:
                     thread.join()
                 raise
@@ -690,16 +701,21 @@ class _Run:
                 ckpt.remove(self.writer.directory)  # resuming would replay the same learning rates
             raise failures[0]
         if not state.finished:
+            model.stats = self._summary(elapsed, done_before)
             self._interrupted(elapsed, total_words)
         _report_epochs(state.stats, state.words_done, self.n_words, epochs_reported, progress, final=True)
         if not np.isfinite(model.vectors).all():
             raise TrainingDiverged(f"training diverged: the vectors hold NaN or Inf; lower --alpha "
                                    f"(it is {starting_alpha:g})")
+        return self._summary(elapsed, done_before)
+
+    def _summary(self, elapsed: float, done_before: int) -> dict:
+        state = self.state
         trained = int(state.words_done.sum())
         epoch_loss = [float(s[:, 0].sum() / max(s[:, 1].sum(), 1)) for s in state.stats]
         return {"words": trained, "train_seconds": self.elapsed_before + elapsed,
                 "words_per_second": (trained - done_before) / max(elapsed, 1e-9),
-                "threads": threads, "epoch_loss": epoch_loss}
+                "threads": state.threads, "epoch_loss": epoch_loss}
 
     def _save(self, elapsed: float) -> None:
         """Write a checkpoint (the workers are paused or done). Diverged weights are never saved."""
@@ -726,11 +742,21 @@ class _Run:
         where = f"at {done:.1f}% (epoch {int(state.epoch[0]) + 1}/{self.model.params.epochs})"
         name = ckpt.signal_name(signum) if signum is not None else "a stop request"
         if self.writer is None:
-            raise ckpt.TrainingInterrupted(f"interrupted by {name} {where}; nothing was written", signum or 2)
+            error = ckpt.TrainingInterrupted(f"interrupted by {name} {where}; nothing was written", signum or 2)
+            error.model = self.model  # the weights so far, for a library caller that keeps them
+            raise error
         self._save(elapsed)
         command = f"; resume with: {self.resume_command}" if self.resume_command else ""
         raise ckpt.TrainingInterrupted(f"interrupted by {name} {where}; checkpoint saved in "
                                        f"{self.writer.directory!r}{command}", signum or 2)
+
+
+def noise_tables(vocab: Vocab, params: TrainParams) -> tuple[np.ndarray, np.ndarray]:
+    """The kernels' noise-word alias table for unigram^ns_exponent: (16-bit thresholds, aliases)."""
+    if params.negative == 0:
+        return np.full(1, 65536, np.uint32), np.zeros(1, np.int32)
+    prob, alias = vocab.alias_table(params.ns_exponent)
+    return np.minimum(np.floor(prob.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32), alias
 
 
 def _progress_text(done, done_before, total, elapsed, starting_alpha, min_alpha, stats, epochs_reported) -> str:
@@ -742,7 +768,7 @@ def _progress_text(done, done_before, total, elapsed, starting_alpha, min_alpha,
     eta = (total - done) / speed if speed > 0 else float("inf")
     eta_text = f"{eta:,.0f} s" if math.isfinite(eta) else "?"
     return (f"{100 * fraction:5.1f}%  {speed:,.0f} words/s  alpha {alpha:.6f}  "
-            f"loss {loss:.4f}  epoch {epochs_reported + 1}/{len(stats)}  ETA {eta_text}")
+            f"loss {loss:.4f}  epoch {min(epochs_reported + 1, len(stats))}/{len(stats)}  ETA {eta_text}")
 
 
 def _report_epochs(stats, words_done, n_words, reported, progress, final=False) -> int:
@@ -751,11 +777,17 @@ def _report_epochs(stats, words_done, n_words, reported, progress, final=False) 
     finished = n_epochs if final else int(words_done.sum() // max(n_words, 1))
     while reported < min(finished, n_epochs) and (final or stats[reported, :, 2].sum() >= n_words):
         s = stats[reported]
-        progress.line(f"epoch {reported + 1}/{n_epochs}: loss {s[:, 0].sum() / max(s[:, 1].sum(), 1):.4f} "
-                      f"over {int(s[:, 1].sum()):,} predictions")
+        progress.epoch(reported + 1, n_epochs, float(s[:, 0].sum() / max(s[:, 1].sum(), 1)), int(s[:, 1].sum()),
+                       int(s[:, 2].sum()))
         reported += 1
     return reported
 
 
-def _name(path: str) -> str:
+def _is_path(source) -> bool:
+    return isinstance(source, (str, os.PathLike))
+
+
+def _name(path) -> str:
+    if not _is_path(path):
+        return str(path)  # a stream names itself (the library's sentence stream: "the sentences given")
     return "standard input" if path == "-" else repr(path)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import ModelError, ParameterError, WordNotFound
+from .errors import ModelError, ParameterError, WordBeyondLimit, WordNotFound
 
 # Lookups answered by a linear scan before a word -> index dict is built: one
 # query needs a few lookups, and the dict costs ~0.5 s per million words.
@@ -146,12 +146,23 @@ class Vectors:
         self._lookups = 0
         self._suggest_data = None
         self._composed = {}  # word -> (vector or None, known n-grams, all n-grams)
+        self.beyond = None  # the whole vocabulary, when only its first words were loaded
 
     @classmethod
-    def from_model(cls, model) -> "Vectors":
-        """The input vectors of a loaded native model (see ``w2v.formats.load_model``)."""
-        return cls(model.word_table, model.vectors, counts=model.counts, norms=model.norms,
-                   subwords=getattr(model, "subwords", None))
+    def from_model(cls, model, which: str = "in", limit: int | None = None) -> "Vectors":
+        """A loaded native model's vectors (see ``w2v.formats.load_model``): W ("in", the default),
+        W' ("out") or W + W' ("sum"); with ``limit`` only the first (most frequent) words."""
+        n = model.vocab_size if limit is None else min(int(limit), model.vocab_size)
+        if n < 1:
+            raise ParameterError(f"limit must be a positive number of vectors, got {limit}")
+        counts = None if model.counts is None else model.counts[:n]
+        norms = model.norms[:n] if which == "in" else None
+        subwords = getattr(model, "subwords", None) if which == "in" else None  # n-grams compose W only
+        vectors = cls(model.word_table.truncated(n), model.matrix(which, n), counts=counts, norms=norms,
+                      subwords=subwords)
+        if n < model.vocab_size:
+            vectors.beyond = model.word_table
+        return vectors
 
     def __repr__(self):
         return f"<Vectors: {len(self)} words x {self.dim} dimensions>"
@@ -202,8 +213,15 @@ class Vectors:
         """Row of word; raises WordNotFound (with suggestions) when it is not in the vocabulary."""
         i = self._find(word)
         if i < 0:
-            raise WordNotFound(word, self.suggest(word))
+            raise self._unknown(word)
         return i
+
+    def _unknown(self, word: str) -> Exception:
+        """The error for a word without a vector: beyond the loaded limit, or not in the vocabulary."""
+        rank = self.beyond.find(word) if self.beyond is not None else -1
+        if rank >= len(self):
+            return WordBeyondLimit(word, len(self), rank + 1)
+        return WordNotFound(word, self.suggest(word))
 
     def vector(self, word: str) -> np.ndarray:
         """A copy of the vector of word (composed from its n-grams when a subword model lacks it)."""
@@ -212,7 +230,7 @@ class Vectors:
             return np.array(self.vectors[i])
         composed = self._compose(word)
         if composed is None:
-            raise WordNotFound(word, self.suggest(word))
+            raise self._unknown(word)
         return composed.copy()
 
     def _compose(self, word):
@@ -244,7 +262,7 @@ class Vectors:
             return self._unit_row(i), i
         composed = self._compose(word)
         if composed is None:
-            raise WordNotFound(word, self.suggest(word))
+            raise self._unknown(word)
         v = composed.astype(np.float64)
         n = float(np.linalg.norm(v))
         return (v / n if n > 0 else v), -1
