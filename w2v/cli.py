@@ -45,7 +45,7 @@ class W2VGroup(click.Group):
 def model_option(function):
     return click.option(
         "-m", "--model", "model_path", metavar="MODEL", default=None,
-        help=f"Model or vectors file: native .w2v, word2vec text or binary, fastText .vec, GloVe text "
+        help=f"Model or vectors file: native .w2v, word2vec text or binary, fastText .vec or .bin, GloVe text "
              f"(default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}).")(function)
 
 
@@ -427,6 +427,41 @@ def vocab(corpus, output, min_count, max_vocab, prune_at, encoding):
     vocabulary.save(output)
 
 
+@cli.command()
+@click.argument("text", metavar="[FILE]", default="-")
+@click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
+@encoding_option
+def tokenize(text, lower, encoding):
+    """Split raw text into tokens for training; FILE (default - for stdin) to stdout.
+
+    \b
+    Rules, in order, for every line (one output line per input line):
+      1. invalid UTF-8 becomes U+FFFD, kept inside its word;
+      2. NFKC: full-width letters become ASCII, ligatures are spelled out
+         (Hangul compatibility jamo such as ㅋ are kept as typed);
+      3. lower case (--no-lower keeps the case);
+      4. punctuation and symbols are split off words, a run of one repeated
+         character as one token (영화... -> 영화 ...); an apostrophe or hyphen
+         between letters (don't, e-mail) and . or , between digits (3.5) stay;
+      5. jamo emoticons are their own tokens (재밌다ㅋㅋ -> 재밌다 ㅋㅋ);
+      6. whitespace runs become one space.
+    Memory is bounded whatever the line length. FILE may be gzip, bzip2, xz
+    or zip compressed, in any --encoding, as for train.
+
+    \b
+    Example:
+      w2v tokenize raw.txt | w2v train - --skipgram -o model.w2v
+      w2v tokenize reviews.txt.gz --encoding cp949 > reviews.tok.txt
+    """
+    from w2v.sources import open_source
+    from w2v.tokenize import tokenize_stream
+
+    with open_source(text, encoding, what="text") as opened:  # compressed, other encodings: as train reads
+        sys.stdout.flush()
+        tokenize_stream(opened.stream, sys.stdout.buffer, lower=lower)
+    sys.stdout.buffer.flush()
+
+
 # -- queries ----------------------------------------------------------------------------------
 
 
@@ -653,8 +688,11 @@ def similarity(words, model_path, which, limit, as_json):
 @click.option("--binary", is_flag=True, help="word2vec binary format (GoogleNews-style) instead of text.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the N most frequent words.")
 @vectors_option
-def export(model_path, output, binary, limit, which):
-    """Write the vectors in word2vec's text (default) or binary format.
+@click.option("--fasttext-bin", is_flag=True,
+              help="A subword model as fastText's .bin model (its n-gram vectors too), for fastText's own "
+                   "tools and gensim's load_facebook_model.")
+def export(model_path, output, binary, limit, which, fasttext_bin):
+    """Write the vectors in word2vec's text (default) or binary format, or fastText's .bin.
 
     The files load in gensim (KeyedVectors.load_word2vec_format), fastText
     tools and word2vec's C tools.
@@ -664,11 +702,30 @@ def export(model_path, output, binary, limit, which):
       w2v export -o vectors.txt
       w2v export -m text8.w2v -o vectors.bin --binary
       w2v export -m text8.w2v -o sum.txt --vectors sum     # W + W'
+      w2v export -m ko.w2v -o ko.bin --fasttext-bin        # then: fasttext nn ko.bin
     """
     from w2v.formats import save_word2vec
 
+    if fasttext_bin:
+        return _export_fasttext_bin(model_path or default_model_path(), output, binary or limit or which != "in")
     vectors = load_query_vectors(model_path, limit=limit, which=which)
     save_word2vec(output, list(vectors.words), vectors.vectors, binary=binary)
+
+
+def _export_fasttext_bin(path: str, output: str, other_options) -> None:
+    from w2v.errors import ModelError, ParameterError
+    from w2v.formats import load_model, save_fasttext_bin
+
+    if other_options:
+        raise ParameterError("--fasttext-bin writes the whole model: it takes none of --binary, --limit, --vectors")
+    if output == "-":
+        raise ParameterError("a fastText .bin cannot be written to standard output; give a file name")
+    model = load_model(path)
+    table = getattr(model, "subwords", None)
+    if table is None:
+        raise ModelError(f"--fasttext-bin needs a subword model (trained with --subwords): {path!r}")
+    save_fasttext_bin(output, model.words, model.vectors, table, model.counts, output=model.output_ns,
+                      params=model.params, ntokens=model.corpus.get("tokens"))
 
 
 # -- evaluation -------------------------------------------------------------------------------
