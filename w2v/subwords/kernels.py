@@ -57,7 +57,7 @@ def compose(syn0, offsets, rows, word, hidden, dim):
         hidden[0, k] *= scale
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
 def predict_word(hidden, target, syn1neg, syn1, neu1e, negative, use_hs, batched, alpha, state,
                  noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
                  targets, gradients):
@@ -79,7 +79,7 @@ def predict_word(hidden, target, syn1neg, syn1, neu1e, negative, use_hs, batched
     return state, loss
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
 def skipgram_window(hidden, sentence, start, stop, position, syn1neg, neu1e, negative, alpha, state,
                     noise_threshold, noise_alias, sigmoid_table, loss_table, targets, gradients):
     """hidden[0] predicts every context word of the window against one shared set of noise words.
@@ -123,7 +123,7 @@ def skipgram_window(hidden, sentence, start, stop, position, syn1neg, neu1e, neg
     return state, loss
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
 def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
                    batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
                    sigmoid_table, loss_table, hidden, neu1e, targets, gradients):
