@@ -7,7 +7,9 @@
 
 Data sets: text8 (unpacked from text8.zip), questions-words (questions-words.txt,
 Google's analogy set) and wordsim353 (wordsim353.tsv: "word1<TAB>word2<TAB>score"
-with "#" comment lines).  Files already present and valid are left alone.  A
+with "#" comment lines); on request, for Korean, ko-ws353 (WS353_korean.csv) and
+ko-analogy (word_analogy_korean.txt), Park et al.'s (ACL 2018) test sets.  Files
+already present and valid are left alone.  A
 mirror is a folder holding the same file names (text8.zip, questions-words.txt,
 wordsim353.tsv).  The paths of the ready files are printed to stdout, progress to
 stderr.  Standard library only.
@@ -43,6 +45,7 @@ class Dataset:
     member: str | None = None  # in the archive
     member_size: int | None = None
     member_sha256: dict[str, str] = field(default_factory=dict)
+    on_request: bool = False  # fetched only when named (not by a bare `fetch.py`)
 
 
 DATASETS = {
@@ -78,6 +81,25 @@ DATASETS = {
             "f92a022fc2537793a15bc3a8c162ebcd74990e033a228bb6388cb71e4c0b1e1d":
                 "WordSim-353 as in gensim's test data",
         },
+    ),
+    # Korean sets of Park, Byun, Baek, Cho & Oh, "Subword-level Word Vector Representations for Korean"
+    # (ACL 2018), from their public repository; used by benchmarks/subwords.py.
+    "ko-ws353": Dataset(
+        name="ko-ws353",
+        file="WS353_korean.csv",  # 353 pairs, CSV with a UTF-8 BOM and a header: word 1,word 2,kor_score
+        url="https://raw.githubusercontent.com/SungjoonPark/KoreanWordVectors/master/WS353_korean.csv",
+        fetched="WS353_korean.csv",
+        on_request=True,
+        sha256={"1a2d9048dfde1a63e864c59f292db42ebe62b63469900d08bb87b074cc96306e": "WS353 in Korean (Park et al.)"},
+    ),
+    "ko-analogy": Dataset(
+        name="ko-analogy",
+        file="word_analogy_korean.txt",  # 10,000 questions: sections sem1..sem5 and syn1..syn5
+        url="https://raw.githubusercontent.com/SungjoonPark/KoreanWordVectors/master/word_analogy_korean.txt",
+        fetched="word_analogy_korean.txt",
+        on_request=True,
+        sha256={"b6dea84dda708883948de3b5922604acbe8fe71ed137c005c5b58b2cccbe4e96":
+                "Korean word analogies (Park et al.)"},
     ),
 }
 
@@ -217,7 +239,8 @@ def main(argv=None) -> int:
         epilog="example: python corpora/fetch.py --mirror ../shared/corpora",
     )
     parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"data sets to fetch: {', '.join(DATASETS)} (default: all)")
+                        help=f"data sets to fetch: {', '.join(DATASETS)} (default: those not marked on request: "
+                             f"{', '.join(n for n, d in DATASETS.items() if not d.on_request)})")
     parser.add_argument("--dest", type=Path, default=HERE / "data",
                         help="where to put the files (default: corpora/data)")
     parser.add_argument("--mirror", type=Path, default=os.environ.get("W2V_CORPORA_MIRROR") or None,
@@ -232,7 +255,7 @@ def main(argv=None) -> int:
         print(f"Error: mirror folder not found: {str(mirror)!r}", file=sys.stderr)
         return 1
     try:
-        paths = fetch(args.names or list(DATASETS), args.dest, mirror)
+        paths = fetch(args.names or [n for n, d in DATASETS.items() if not d.on_request], args.dest, mirror)
     except (FetchError, OSError) as e:
         print(f"Error: {e}", file=sys.stderr)
         return 1

@@ -105,3 +105,15 @@ def test_the_shared_mirror_small_files(tmp_path, capsys):
     assert fetch.main(["--dest", str(dest), "--mirror", str(SHARED), "questions-words", "wordsim353"]) == 0
     err = capsys.readouterr().err
     assert err.count("(sha256 ok)") == 2
+
+
+def test_on_request_sets_are_fetched_only_when_named(tiny, tmp_path, capsys):
+    home, _, pairs = tiny
+    extra = fetch.Dataset(name="extra", file="extra.tsv", url=(home / "pairs.tsv").as_uri(), fetched="extra.tsv",
+                          sha256={sha(pairs): "the test pairs"}, on_request=True)
+    fetch.DATASETS["extra"] = extra
+    dest = tmp_path / "data"
+    assert fetch.main(["--dest", str(dest)]) == 0
+    assert not (dest / "extra.tsv").exists()
+    assert fetch.main(["--dest", str(dest), "extra"]) == 0
+    assert (dest / "extra.tsv").read_bytes() == pairs

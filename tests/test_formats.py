@@ -292,7 +292,7 @@ def test_text_file_errors(tmp_path):
     check(b"hello world\n", "unrecognised vectors file format: {p}")
     check(b"", "unrecognised vectors file format: {p}")
     check(struct.pack("<ii", 793712314, 12) + b"rest",
-          "fastText .bin models are not supported (use the .vec file): {p}")
+          "fastText model file is truncated (in its header): {p}")
     check(b"W2VMODEL", "model file is truncated: {p}")
 
 

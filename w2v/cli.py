@@ -45,7 +45,7 @@ class W2VGroup(click.Group):
 def model_option(function):
     return click.option(
         "-m", "--model", "model_path", metavar="MODEL", default=None,
-        help=f"Model or vectors file: native .w2v, word2vec text or binary, fastText .vec, GloVe text "
+        help=f"Model or vectors file: native .w2v, word2vec text or binary, fastText .vec or .bin, GloVe text "
              f"(default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}).")(function)
 
 
@@ -69,7 +69,7 @@ def vectors_option(function):
 
 def limit_option(function):
     return click.option(
-        "--limit", type=click.IntRange(min=1), default=None,
+        "--limit", type=click.IntRange(min=1), default=None, metavar="N",
         help="Load and search only the N most frequent words (word2vec's max_w, gensim's limit).")(function)
 
 
@@ -178,6 +178,37 @@ def subword_options(function):
     return function
 
 
+def cluster_options(function):
+    options = [
+        click.option("--cluster", metavar="ADDRESS", default=None,
+                     help="Train on a Ray cluster: its address, 'auto' (the cluster this machine is in) or "
+                          "'local' (start Ray here). CORPUS is then files, globs or directories every node "
+                          "reads; --threads is per worker. Needs: pip install 'w2v[cluster]'."),
+        click.option("--workers", type=int, default=None,
+                     help="With --cluster: training workers (Ray actors) [default: one a node]."),
+        click.option("--sync-every", type=int, default=1 << 18, show_default=True,
+                     help="With --cluster: words each worker trains between two syncs."),
+        click.option("--sync-hot-rows", type=int, default=4096, show_default=True,
+                     help="With --cluster: rows of the most frequent words, sent at every sync."),
+        click.option("--sync-full-every", type=int, default=8, show_default=True,
+                     help="With --cluster: every this many syncs, all rows are sent."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _cluster_training(address, workers, sync_every, hot_rows, full_every):
+    """The cluster's training function and checkpoint module (Ray is imported by the first)."""
+    import functools
+
+    from w2v.cluster import state, train
+    from w2v.cluster.schedule import SyncSchedule
+
+    schedule = SyncSchedule(every_words=sync_every, hot_rows=hot_rows, full_every=full_every).validate()
+    return functools.partial(train, address=address, workers=workers, schedule=schedule), state
+
+
 def make_params(**values):
     from w2v.params import TrainParams
 
@@ -187,10 +218,11 @@ def make_params(**values):
 
 
 @cli.command()
-@click.argument("corpus", metavar="CORPUS")
+@click.argument("corpus", metavar="CORPUS...", nargs=-1, required=True)
 @click.option("-o", "--output", metavar="MODEL", default=None,
               help=f"Where to write the model [default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}].")
 @training_options
+@cluster_options
 @click.option("--read-vocab", metavar="FILE", default=None,
               help="Use this 'word count' vocabulary instead of counting the corpus.")
 @click.option("--save-vocab", metavar="FILE", default=None, help="Also write the vocabulary ('word count' lines).")
@@ -214,7 +246,8 @@ def make_params(**values):
 @encoding_option
 @click.pass_context
 def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, checkpoint_every, resume, quiet,
-          encoding, subwords, minn, maxn, bucket, jamo, **training):
+          encoding, subwords, minn, maxn, bucket, jamo, cluster, workers, sync_every, sync_hot_rows,
+          sync_full_every, **training):
     """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin; may be compressed).
 
     Tokens are separated by whitespace; each line is a sentence. Defaults are
@@ -233,6 +266,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
       w2v train more.txt --init text8.w2v -o more.w2v
       w2v train reviews.txt --subwords --skipgram -o ko.w2v   # a vector for every word
       w2v train text8 --tied --ns-exponent 0.5 -o tied.w2v
+      w2v train 'shards/*.txt' -o big.w2v --cluster auto --workers 8
     """
     import shlex
 
@@ -241,8 +275,20 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     from w2v.formats import save_model
     from w2v.train import train as train_model
 
-    output = output or default_model_path()
+    state = ckpt
+    if cluster is None and len(corpus) != 1:
+        raise ParameterError("one CORPUS at a time (several files, globs or directories need --cluster)")
     spec = _subword_spec(subwords, minn, maxn, bucket, jamo)
+    reading = {"encoding": encoding, "subwords": spec}
+    if cluster is not None:
+        if spec is not None or encoding is not None:
+            raise ParameterError(f"--cluster does not take {'--subwords' if spec is not None else '--encoding'} yet: "
+                                 f"train on one machine, or give UTF-8 files without it")
+        train_model, state = _cluster_training(cluster, workers, sync_every, sync_hot_rows, sync_full_every)
+        reading = {}
+    else:
+        corpus = corpus[0]
+    output = output or default_model_path()
     _check_prune_at(prune_at)
     every = _duration(checkpoint_every)
     _check_writable(output)
@@ -257,7 +303,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
             raise ParameterError(f"--resume continues with the checkpoint's own vocabulary and weights: "
                                  f"leave {'--init' if init else '--read-vocab'} out")
         params = None
-        _check_resume_options(checkpoint, explicit, training)
+        _check_resume_options(checkpoint, explicit, training, state.read_params)
     else:
         if init and "dim" not in explicit:
             from w2v.formats import load_model
@@ -265,12 +311,14 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
             training["dim"] = load_model(init).dim
         params = make_params(**training)
     ckpt.remove_stale_files(os.path.dirname(os.path.abspath(output)))
-    resume_command = f"w2v train {shlex.quote(corpus)} -o {shlex.quote(output)} --resume"
+    resume_command = f"w2v train {shlex.join([corpus] if cluster is None else corpus)} -o {shlex.quote(output)} --resume"
+    if cluster is not None:
+        resume_command += f" --cluster {shlex.quote(cluster)}"
     with ckpt.StopSignals() as signals:
         model = train_model(corpus, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
                             prune_at=prune_at, init=init, checkpoint=checkpoint, checkpoint_every=every,
                             resume=resume, resume_command=resume_command, signals=signals, quiet=quiet,
-                            encoding=encoding, subwords=spec)
+                            **reading)
         params = model.params
         stats = model.stats
         # Nothing that varies between identical runs (times, dates) goes into the file.
@@ -279,7 +327,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
                    output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info,
                    subwords=model.subword_table)
         if checkpoint is not None:
-            ckpt.remove(checkpoint)
+            state.remove(checkpoint)
     if not quiet:
         click.echo(f"trained {stats['words']:,} words in {stats['train_seconds']:.2f} s, "
                    f"{stats['words_per_second']:,.0f} words/s ({stats['threads']} threads, "
@@ -321,12 +369,11 @@ def _duration(text: str) -> float | None:
     return seconds or None
 
 
-def _check_resume_options(checkpoint: str, explicit: set, training: dict) -> None:
+def _check_resume_options(checkpoint: str, explicit: set, training: dict, read_params) -> None:
     """Training options given with --resume must agree with the checkpoint's (which are used)."""
-    from w2v import checkpoint as ckpt
     from w2v.errors import ParameterError
 
-    saved = ckpt.read_params(checkpoint)
+    saved = read_params(checkpoint)
     given = make_params(**{name: value for name, value in training.items() if name in explicit or name == "threads"})
     for name in sorted(explicit):
         mine = given.starting_alpha if name == "alpha" else getattr(given, name)
@@ -378,6 +425,41 @@ def vocab(corpus, output, min_count, max_vocab, prune_at, encoding):
             raise CorpusError(f"corpus is empty: {'standard input' if corpus == '-' else repr(corpus)}")
         vocabulary, _ = Vocab.from_counts(scanned.words, scanned.counts, min_count, max_vocab)
     vocabulary.save(output)
+
+
+@cli.command()
+@click.argument("text", metavar="[FILE]", default="-")
+@click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
+@encoding_option
+def tokenize(text, lower, encoding):
+    """Split raw text into tokens for training; FILE (default - for stdin) to stdout.
+
+    \b
+    Rules, in order, for every line (one output line per input line):
+      1. invalid UTF-8 becomes U+FFFD, kept inside its word;
+      2. NFKC: full-width letters become ASCII, ligatures are spelled out
+         (Hangul compatibility jamo such as ㅋ are kept as typed);
+      3. lower case (--no-lower keeps the case);
+      4. punctuation and symbols are split off words, a run of one repeated
+         character as one token (영화... -> 영화 ...); an apostrophe or hyphen
+         between letters (don't, e-mail) and . or , between digits (3.5) stay;
+      5. jamo emoticons are their own tokens (재밌다ㅋㅋ -> 재밌다 ㅋㅋ);
+      6. whitespace runs become one space.
+    Memory is bounded whatever the line length. FILE may be gzip, bzip2, xz
+    or zip compressed, in any --encoding, as for train.
+
+    \b
+    Example:
+      w2v tokenize raw.txt | w2v train - --skipgram -o model.w2v
+      w2v tokenize reviews.txt.gz --encoding cp949 > reviews.tok.txt
+    """
+    from w2v.sources import open_source
+    from w2v.tokenize import tokenize_stream
+
+    with open_source(text, encoding, what="text") as opened:  # compressed, other encodings: as train reads
+        sys.stdout.flush()
+        tokenize_stream(opened.stream, sys.stdout.buffer, lower=lower)
+    sys.stdout.buffer.flush()
 
 
 # -- queries ----------------------------------------------------------------------------------
@@ -606,8 +688,11 @@ def similarity(words, model_path, which, limit, as_json):
 @click.option("--binary", is_flag=True, help="word2vec binary format (GoogleNews-style) instead of text.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the N most frequent words.")
 @vectors_option
-def export(model_path, output, binary, limit, which):
-    """Write the vectors in word2vec's text (default) or binary format.
+@click.option("--fasttext-bin", is_flag=True,
+              help="A subword model as fastText's .bin model (its n-gram vectors too), for fastText's own "
+                   "tools and gensim's load_facebook_model.")
+def export(model_path, output, binary, limit, which, fasttext_bin):
+    """Write the vectors in word2vec's text (default) or binary format, or fastText's .bin.
 
     The files load in gensim (KeyedVectors.load_word2vec_format), fastText
     tools and word2vec's C tools.
@@ -617,11 +702,30 @@ def export(model_path, output, binary, limit, which):
       w2v export -o vectors.txt
       w2v export -m text8.w2v -o vectors.bin --binary
       w2v export -m text8.w2v -o sum.txt --vectors sum     # W + W'
+      w2v export -m ko.w2v -o ko.bin --fasttext-bin        # then: fasttext nn ko.bin
     """
     from w2v.formats import save_word2vec
 
+    if fasttext_bin:
+        return _export_fasttext_bin(model_path or default_model_path(), output, binary or limit or which != "in")
     vectors = load_query_vectors(model_path, limit=limit, which=which)
     save_word2vec(output, list(vectors.words), vectors.vectors, binary=binary)
+
+
+def _export_fasttext_bin(path: str, output: str, other_options) -> None:
+    from w2v.errors import ModelError, ParameterError
+    from w2v.formats import load_model, save_fasttext_bin
+
+    if other_options:
+        raise ParameterError("--fasttext-bin writes the whole model: it takes none of --binary, --limit, --vectors")
+    if output == "-":
+        raise ParameterError("a fastText .bin cannot be written to standard output; give a file name")
+    model = load_model(path)
+    table = getattr(model, "subwords", None)
+    if table is None:
+        raise ModelError(f"--fasttext-bin needs a subword model (trained with --subwords): {path!r}")
+    save_fasttext_bin(output, model.words, model.vectors, table, model.counts, output=model.output_ns,
+                      params=model.params, ntokens=model.corpus.get("tokens"))
 
 
 # -- evaluation -------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ format without the header line. Every reader checks the file against itself
 
 Writers pick the format by name (``VECTOR_FORMATS``) or from the file's extension
 (``format_for_path``): .w2v native, .bin word2vec binary, .txt and .vec word2vec text,
-.glove headerless GloVe text.
+.glove headerless GloVe text. fastText's own .bin models (detected by content) load as
+subword query vectors; ``save_fasttext_bin`` writes one (``w2v.subwords.fasttext``).
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ TEXT_FLOAT_FORMAT = "%.6g"
 _BLOCK = 1 << 23  # bytes read at a time by the streaming readers
 _WRITE_ROWS = 8192  # rows formatted at a time by the writers
 _DTYPES = {"<f4": (np.float32, 4), "<i8": (np.int64, 8), "|u1": (np.uint8, 1)}
-_FASTTEXT_MAGICS = (793712314, 793712315)
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Bytes that can appear in a text row's numbers; raw float32 data almost never stays inside them.
 _TEXT_BYTES = frozenset(b"0123456789+-.eEnNaAiIfFtTyY \t\r\n")
@@ -372,6 +372,17 @@ def _write_word2vec(f, words, vectors, binary, header=True):
             f.write(text.encode("utf-8"))
 
 
+def save_fasttext_bin(path, words, vectors, subwords, counts=None, *, output=None, params=None,
+                      ntokens=None) -> None:
+    """Write a subword model as a fastText .bin file, atomically (see ``w2v.subwords.fasttext``)."""
+    from .subwords.fasttext import check_exportable, write_fasttext_bin
+
+    words = list(words)
+    check_exportable(words, subwords)  # before a temporary file exists
+    with _atomic_output(path, "fastText model") as f:
+        write_fasttext_bin(f, words, vectors, subwords, counts, output=output, params=params, ntokens=ntokens)
+
+
 # -- reading the native model -----------------------------------------------------------
 
 
@@ -523,9 +534,10 @@ def load_vectors(path, limit: int | None = None, which: str = "in") -> Vectors:
         if which != "in":
             raise ModelError(f"a vectors file holds one vector per word: 'out' and 'sum' need a native "
                              f"model trained with negative sampling: {path!r}")
-        if len(start) >= 4 and int.from_bytes(start[:4], "little") in _FASTTEXT_MAGICS:
-            raise ModelError(f"fastText .bin models are not supported (use the .vec file):"
-                             f" {path!r}")
+        from .subwords import fasttext
+
+        if fasttext.looks_like_fasttext_bin(start + f.read(64)):
+            return fasttext.fasttext_vectors(fasttext.read_fasttext_bin(f, path), limit)
         f.seek(0)
         first = f.readline(1 << 20)
         bom = len(_UTF8_BOM) if first.startswith(_UTF8_BOM) else 0

@@ -186,23 +186,32 @@ def ngram_hashes_batch(words, minn: int, maxn: int) -> tuple[np.ndarray, np.ndar
     return offsets, hashes
 
 
-def spec_hashes_batch(words, spec: SubwordSpec) -> tuple[np.ndarray, np.ndarray]:
-    """``ngram_hashes_batch`` for every n-gram ``spec`` gives (``spec_ngrams``'s order per word)."""
+def spec_hashes_batch(words, spec: SubwordSpec, hashes_batch=None) -> tuple[np.ndarray, np.ndarray]:
+    """``ngram_hashes_batch`` for every n-gram ``spec`` gives (``spec_ngrams``'s order per word).
+
+    ``hashes_batch``: a function with ``ngram_hashes_batch``'s arguments and results to use instead
+    (training passes the compiled one).
+    """
     words = list(words)
-    offsets, hashes = ngram_hashes_batch(words, spec.minn, spec.maxn)
+    hashes_batch = hashes_batch or ngram_hashes_batch
+    offsets, hashes = hashes_batch(words, spec.minn, spec.maxn)
     if not spec.jamo:
         return offsets, hashes
     korean = [i for i, word in enumerate(words) if has_hangul(word)]
     if not korean:
         return offsets, hashes
-    extra_offsets, extra = ngram_hashes_batch([jamo(words[i]) for i in korean], spec.jamo_minn, spec.jamo_maxn)
+    extra_offsets, extra = hashes_batch([jamo(words[i]) for i in korean], spec.jamo_minn, spec.jamo_maxn)
+    korean = np.asarray(korean, dtype=np.int64)
     counts = np.diff(offsets)
-    extra_counts = np.zeros(len(words), dtype=np.int64)
-    extra_counts[korean] = np.diff(extra_offsets)
-    owner = np.concatenate([np.repeat(np.arange(len(words)), counts), np.repeat(np.asarray(korean, dtype=np.int64),
-                                                                                np.diff(extra_offsets))])
-    order = np.argsort(owner, kind="stable")  # per word: its character n-grams, then its jamo n-grams
-    merged = np.concatenate([hashes, extra])[order]
+    extra_counts = np.diff(extra_offsets)
+    new_counts = counts.copy()
+    new_counts[korean] += extra_counts
     new_offsets = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum(counts + extra_counts, out=new_offsets[1:])
+    np.cumsum(new_counts, out=new_offsets[1:])
+    # per word: its character n-grams, then its jamo n-grams
+    merged = np.empty(new_offsets[-1], dtype=np.uint32)
+    shift = np.repeat(new_offsets[:-1] - offsets[:-1], counts)
+    merged[np.arange(hashes.shape[0]) + shift] = hashes
+    shift = np.repeat(new_offsets[korean] + counts[korean] - extra_offsets[:-1], extra_counts)
+    merged[np.arange(extra.shape[0]) + shift] = extra
     return new_offsets, merged
