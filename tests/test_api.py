@@ -530,4 +530,12 @@ def test_the_sentence_stream_is_the_text_of_a_corpus_file_read_in_any_pieces(mon
             got += buffer[:n]
         assert bytes(got) == expected, piece
         assert stream.sentences == len(lines)
-    assert SentenceStream(["é ü", "\udcff x"]).read() == "é ü\n".encode() + b"\xed\xb3\xbf x\n"
+    assert SentenceStream(["é ü", "\udcff\udcfe x"]).read() == "é ü\n\ufffd\ufffd x\n".encode()
+
+
+def test_python_text_is_never_sniffed_like_a_file():
+    # NUL separates tokens (as in a file) and would look like UTF-16 to a file's sniffing
+    model = w2v.train(["x\x00y z"] * 100 + ["\udcff x"] * 100, **FAST)
+    assert sorted(model.words) == ["x", "y", "z", "\ufffd"]
+    with pytest.raises(w2v.ParameterError, match="encoding is for a corpus file"):
+        w2v.train([["a"]], encoding="cp1252")

@@ -172,6 +172,10 @@ def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks
         raise ParameterError(f"--prune-at must be at least 1, got {prune_at}")
     spec = SubwordSpec.from_options(subwords, minn, maxn, bucket, jamo)
     source = _source(corpus)
+    if isinstance(source, SentenceStream):
+        if encoding is not None:
+            raise ParameterError("encoding is for a corpus file: Python sentences are str (or UTF-8 bytes)")
+        encoding = "utf-8"  # the stream's own: no sniffing for binary or legacy-encoded files
     progress = reporter(quiet, callbacks)
     # Ctrl-C while the words are trained stops the workers after their span; the weights so far are
     # returned, with a warning (before that, during the corpus scan, it is a KeyboardInterrupt).

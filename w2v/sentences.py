@@ -15,12 +15,13 @@ A token is one word: an empty token is skipped (as the reader skips the empty te
 spaces), and a token holding whitespace (space, tab, newline, \\v, \\f, \\r or NUL, the bytes
 the reader splits on or deletes) is a ``CorpusError``: it could only be split into several
 words silently. Replace the whitespace first (``"new_york"``) or pass strings instead. A lone
-surrogate in a str (from ``errors="surrogateescape"``, say) becomes U+FFFD, as an invalid byte
-in a file does.
+surrogate in a str (from ``errors="surrogateescape"``, say) becomes U+FFFD, as an invalid
+sequence in a file does.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 from itertools import chain, islice
 
@@ -29,6 +30,16 @@ from w2v.errors import CorpusError
 BATCH_BYTES = 1 << 20  # text encoded at a time (the sentences are taken in groups of about this size)
 _SEPARATORS = (b"\t", b"\r", b"\x0b", b"\x0c", b"\x00")  # besides " " and "\n": never inside a token
 _FIRST_BATCH = 64  # sentences in the first batch, before their size is known
+_REPLACE = "w2v-sentences-replace"
+
+
+def _replace_surrogates(error):
+    """One U+FFFD for each lone surrogate (the only str that UTF-8 cannot encode), as bytes: the
+    UTF-8 encoder takes only ASCII text from an error handler."""
+    return "\ufffd".encode("utf-8") * (error.end - error.start), error.end
+
+
+codecs.register_error(_REPLACE, _replace_surrogates)
 
 
 def is_sentences(corpus) -> bool:
@@ -81,7 +92,7 @@ class SentenceStream(io.RawIOBase):
 def _encode_strings(batch, before: int) -> bytes:
     kinds = set(map(type, batch))
     if kinds <= {str}:
-        return "\n".join(chain(batch, ("",))).encode("utf-8", "surrogatepass")
+        return "\n".join(chain(batch, ("",))).encode("utf-8", _REPLACE)
     if kinds <= {bytes}:
         return b"\n".join(chain(batch, (b"",)))
     for i, sentence in enumerate(batch):
@@ -100,7 +111,7 @@ def _encode_token_lists(batch, before: int) -> bytes:
     except TypeError:
         _raise_bad_token(batch, before)
         raise  # not reached
-    data = text.encode("utf-8", "surrogatepass")
+    data = text.encode("utf-8", _REPLACE)
     # Separators in the text: one space between two tokens, a newline after each sentence. Any
     # more means a token holds whitespace, which the reader would split on.
     spaces = sum(lengths) - len(batch) + lengths.count(0)
