@@ -272,6 +272,37 @@ def interop_check(setup, corpus_key: str, row: str) -> dict:
 
 
 # ---------------------------------------------------------------------------
+# query latency: a fresh process per query, as a user at a shell runs one
+
+
+QUERY_WORD = "영화관에서"  # not in NSMC's vocabulary at min-count 5: composed from its n-grams
+
+
+def time_queries(setup, corpus_key: str, repeats: int = 3) -> list[dict]:
+    """Median wall and peak RSS of `w2v nearest WORD` on each model, and of `fasttext nn` on its .bin."""
+    folder = setup.work / corpus_key
+    fast = folder / "fasttext-1-4.bin"
+    converted = folder / "fasttext-1-4.converted.w2v"
+    if fast.exists() and not converted.exists():
+        subprocess.run(setup.w2v + ["convert", str(fast), str(converted)], check=True, env=setup.env, cwd=ROOT,
+                       capture_output=True)
+    cases = [(f"w2v nearest on {m.name}", setup.w2v + ["nearest", QUERY_WORD, "-m", str(m), "-k", "3"], None)
+             for m in (fast, converted, folder / "w2v-subwords.w2v") if m.exists()]
+    if fast.exists():
+        cases.append((f"fasttext nn {fast.name}", [setup.fasttext, "nn", str(fast), "3"], QUERY_WORD + "\n"))
+    out = []
+    for label, cmd, stdin in cases:
+        harness.run_measured(cmd, stdin_text=stdin, env=setup.env, cwd=ROOT)  # warms the page cache
+        runs = [harness.run_measured(cmd, stdin_text=stdin, env=setup.env, cwd=ROOT).check(label)
+                for _ in range(repeats)]
+        out.append({"corpus": corpus_key, "label": label, "command": shlex.join(cmd),
+                    "wall_s": _median([r.wall for r in runs]), "peak_rss_mib": _median([r.peak_rss_kib for r in runs]) / 1024,
+                    "answer": runs[0].stdout.split()[:1]})
+        log(f"    {label}: {out[-1]['wall_s']:.2f} s, {out[-1]['peak_rss_mib']:.0f} MiB")
+    return out
+
+
+# ---------------------------------------------------------------------------
 # the run
 
 
@@ -318,8 +349,9 @@ def merged(earlier: dict, new: dict) -> dict:
         rows = set(out["corpora"].get(corpus_key, {}).get("rows", [])) | set(info["rows"])
         out["corpora"][corpus_key] = dict(info, rows=[r for r in CORPORA[corpus_key][1] if r in rows])
     out["meta"] = dict(new["meta"], command=earlier.get("meta", {}).get("command", "") + " ; " + new["meta"]["command"])
-    if new.get("tokenize"):
-        out["tokenize"] = new["tokenize"]
+    for key in ("tokenize", "queries"):
+        if new.get(key):
+            out[key] = new[key]
     return out
 
 
@@ -408,6 +440,15 @@ def markdown(results: dict) -> str:
                  for s in [summarise(runs, corpus_key, row)] if s and s.get("subwords_line")]
         lines += notes + ([""] if notes else [])
         lines += ratios(runs, corpus_key, info["rows"])
+    if results.get("queries"):
+        lines += ["## Query latency", "",
+                  f"A fresh process per query, `{QUERY_WORD}` (not in the vocabulary: composed from its n-grams), "
+                  "the page cache warm; median of 3. fastText's `nn` loads the whole .bin and composes every word "
+                  "before it answers; w2v reads fastText's .bin memory-mapped and composes the vocabulary words; "
+                  "`w2v convert` turns that .bin into a compact native model, which queries map as they are.", "",
+                  "| query | wall | peak RSS |", "| --- | --- | --- |"]
+        lines += [f"| {q['label']} | {q['wall_s']:.2f} s | {q['peak_rss_mib']:.0f} MiB |" for q in results["queries"]]
+        lines.append("")
     if results.get("tokenize"):
         t = results["tokenize"]
         lines += ["## `w2v tokenize` speed", "",
@@ -478,6 +519,8 @@ def parse_args(argv=None):
     p.add_argument("--out", default=str(HERE / "out"))
     p.add_argument("--report", default=str(HERE / "RESULTS_subwords.md"))
     p.add_argument("--report-only", action="store_true", help="rewrite the report from out/subwords.json")
+    p.add_argument("--queries", action="store_true",
+                   help="only time fresh-process queries on the NSMC models an earlier run left")
     p.add_argument("--append", action="store_true",
                    help="add to out/subwords.json (rows run again replace their earlier runs): one row or corpus "
                         "at a time, each under its own lock")
@@ -515,7 +558,7 @@ def main(argv=None) -> int:
             "fasttext": args.fasttext}}
         slice_tag = f".head{args.head_lines}" if args.head_lines else ""
         nsmc = None
-        for corpus_key in args.corpora:
+        for corpus_key in [] if args.queries else args.corpora:
             rows = [r for r in CORPORA[corpus_key][1] if args.rows is None or r in args.rows]
             if corpus_key.startswith("nsmc"):
                 nsmc = nsmc or plain_corpus(Path(args.nsmc), setup.work / f"nsmc{slice_tag}.txt", args.head_lines, None)
@@ -527,6 +570,8 @@ def main(argv=None) -> int:
                 tag = f".head{args.head_words}" if args.head_words else ""
                 corpus = plain_corpus(Path(args.text8), setup.work / f"text8{tag}.txt", None, args.head_words)
                 benchmark(setup, corpus_key, corpus, rows, args.text8_epochs, results)
+        if args.queries:
+            results["queries"] = time_queries(setup, "nsmc")
         save(setup, results)
         if setup.earlier:
             results = merged(setup.earlier, results)
