@@ -482,3 +482,52 @@ def test_every_public_name_has_a_docstring():
         for name, member in vars(cls).items():
             if not name.startswith("_") and callable(member) or isinstance(member, property):
                 assert inspect.getdoc(member), f"{cls.__name__}.{name}"
+
+
+# -- subword models --------------------------------------------------------------------------------
+
+
+def test_a_subword_model_composes_unknown_words_and_keeps_its_ngrams(lines, tmp_path):
+    model = w2v.train([line.split() for line in lines], **FAST, subwords=True, minn=2, maxn=3, bucket=50_000)
+    assert model.subwords is not None and "t1_mx" not in model
+    composed = model["t1_mx"]  # not a vocabulary word: its n-grams' average, as the CLI composes it
+    assert composed.shape == (16,) and np.isfinite(composed).all()
+    assert model.nearest("t1_mx", k=3)
+    path = tmp_path / "sub.w2v"
+    model.save(path)
+    loaded = w2v.load(path)
+    assert np.array_equal(loaded["t1_mx"], composed)
+    assert loaded.train_more([line.split() for line in lines[:500]], epochs=1, quiet=True).subwords is not None
+
+
+def test_subword_options_need_subwords():
+    with pytest.raises(w2v.ParameterError, match="^--minn needs --subwords$"):
+        w2v.train([["a"]], minn=2)
+
+
+def test_the_learners_options_are_keywords_too(lines, tmp_path):
+    model = w2v.train([line.split() for line in lines], **FAST, tied=True, ns_exponent=0.5)
+    assert model.params.tied and model.params.ns_exponent == 0.5 and model.output_ns is None
+    assert "tied=False" in w2v.train.__doc__ and "ns_exponent=0.75" in w2v.train.__doc__
+    path = tmp_path / "tied.w2v"
+    model.save(path)
+    assert type(w2v.load(path, vectors="sum")) is w2v.Vectors
+    assert model.train_more([["fresh"] * 5], epochs=1, quiet=True).params.tied
+    with pytest.raises(w2v.ParameterError, match="--ns-exponent must be between -1 and 1, got 2.0"):
+        w2v.train([["a"]], ns_exponent=2)
+
+
+def test_the_sentence_stream_is_the_text_of_a_corpus_file_read_in_any_pieces(monkeypatch, lines):
+    import w2v.sentences as sentences_module
+    from w2v.sentences import SentenceStream
+
+    monkeypatch.setattr(sentences_module, "BATCH_BYTES", 500)  # many batches
+    expected = ("\n".join(lines) + "\n").encode("utf-8")
+    for piece in (1, 7, 4096, 1 << 20):
+        stream = SentenceStream(line.split() for line in lines)
+        got, buffer = bytearray(), bytearray(piece)
+        while n := stream.readinto(buffer):
+            got += buffer[:n]
+        assert bytes(got) == expected, piece
+        assert stream.sentences == len(lines)
+    assert SentenceStream(["é ü", "\udcff x"]).read() == "é ü\n".encode() + b"\xed\xb3\xbf x\n"

@@ -43,6 +43,8 @@ SAMPLES = {
                "这 部 电影 的 故事 非常 感人 演员 的 表演 也 很 出色\n",
     "japanese": "きょう は とても いい 天気 です ね 散歩 に 行きましょう\n"
                 "この 映画 の 物語 は とても 感動的 でした\n",
+    "russian": "мальчик пошёл в школу рано утром вместе со своим младшим братом\n"
+               "новая книга рассказывает об истории старого города и его жителей\n",
     "arabic": "ذهب الولد إلى المدرسة في الصباح الباكر مع أخيه الصغير\n"
               "الكتاب الجديد يتحدث عن تاريخ المدينة القديمة وأهلها\n",
     "emoji": "great movie 😀 loved it ❤️ 👍 would watch again 🎬🍿\n"
@@ -141,16 +143,17 @@ def test_progress_goes_through_the_compressed_bytes(tmp_path):
     assert len(seen) > 2
 
 
-def test_a_truncated_gzip_is_an_error_and_nothing_is_saved(tmp_path):
-    data = gzip.compress(PLAIN)
-    (tmp_path / "corpus.gz").write_bytes(data[: len(data) // 2])
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "zstd"])
+def test_a_truncated_file_is_an_error_and_nothing_is_saved(tmp_path, kind):
+    data = COMPRESSORS[kind](PLAIN)
+    (tmp_path / "corpus.gz").write_bytes(data[: len(data) - 100])
     result = run("train", tmp_path / "corpus.gz", "-o", tmp_path / "m.w2v", *FLAGS)
-    assert one_error_line(result) == (f"Error: '{tmp_path / 'corpus.gz'}' is truncated: the gzip data ends early "
+    assert one_error_line(result) == (f"Error: '{tmp_path / 'corpus.gz'}' is truncated: the {kind} data ends early "
                                       f"(was the download or copy cut short?)")
     assert os.listdir(tmp_path) == ["corpus.gz"]
 
 
-@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz"])
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "zstd"])
 def test_corrupt_compressed_data_is_an_error(tmp_path, kind):
     data = bytearray(COMPRESSORS[kind](PLAIN))
     data[len(data) // 2: len(data) // 2 + 64] = bytes(64)
@@ -222,7 +225,7 @@ def test_utf16_without_a_mark_names_the_fix(tmp_path):
     (tmp_path / "c.txt").write_bytes(TEXT.encode("utf-16-le"))
     assert one_error_line(run("vocab", tmp_path / "c.txt")) == (
         f"Error: '{tmp_path / 'c.txt'}' looks like UTF-16-LE text without a byte-order mark: give --encoding "
-        f"utf-16-le, or convert it: iconv -f utf-16-le -t utf-8 FILE > FILE.utf8")
+        f"utf-16-le, or convert it: iconv -f utf-16-le -t utf-8 {tmp_path / 'c.txt'} > {tmp_path / 'c.utf8.txt'}")
     assert vocab_of(tmp_path / "c.txt", "--encoding", "utf-16-le") == expected_vocab(TEXT)
 
 
@@ -237,7 +240,8 @@ def test_cp949_korean_without_encoding_is_refused_with_the_fix(tmp_path):
     assert re.fullmatch(
         re.escape(f"Error: '{tmp_path / 'ko.txt'}' is not UTF-8 (") + r"[3-9]\d" + re.escape(
             "% of its non-ASCII bytes are invalid UTF-8); it looks like CP949 / EUC-KR (Korean): give --encoding "
-            "cp949, or convert it: iconv -f cp949 -t utf-8 FILE > FILE.utf8"), one_error_line(result))
+            f"cp949, or convert it: iconv -f cp949 -t utf-8 {tmp_path / 'ko.txt'} > {tmp_path / 'ko.utf8.txt'}"),
+        one_error_line(result))
     assert os.listdir(tmp_path) == ["ko.txt"]
 
 
@@ -255,14 +259,15 @@ def test_cp1252_portuguese(tmp_path):
     (tmp_path / "pt.txt").write_bytes(PORTUGUESE.encode("cp1252"))
     message = one_error_line(run("vocab", tmp_path / "pt.txt"))
     assert message.endswith("it looks like CP1252 / Latin-1 (Western European): give --encoding cp1252, or "
-                            "convert it: iconv -f cp1252 -t utf-8 FILE > FILE.utf8")
+                            f"convert it: iconv -f cp1252 -t utf-8 {tmp_path / 'pt.txt'} > {tmp_path / 'pt.utf8.txt'}")
     assert vocab_of(tmp_path / "pt.txt", "--encoding", "cp1252") == expected_vocab(PORTUGUESE)
     assert vocab_of(tmp_path / "pt.txt", "--encoding", "latin-1") == expected_vocab(PORTUGUESE)
 
 
 def test_a_gzip_of_cp949_text_is_refused_too(tmp_path):
     (tmp_path / "ko.gz").write_bytes(gzip.compress(KOREAN.encode("cp949")))
-    assert "(decompressed) is not UTF-8" in one_error_line(run("vocab", tmp_path / "ko.gz"))
+    message = one_error_line(run("vocab", tmp_path / "ko.gz"))
+    assert "(decompressed) is not UTF-8" in message and message.endswith("iconv -f cp949 -t utf-8 FILE > FILE.utf8")
     assert vocab_of(tmp_path / "ko.gz", "--encoding", "cp949") == expected_vocab(KOREAN)
 
 
@@ -273,9 +278,17 @@ def test_a_gzip_of_cp949_text_is_refused_too(tmp_path):
     ("gbk", SAMPLES["chinese"], "gb18030"),
     ("cp1252", SAMPLES["portuguese"], "cp1252"),
     ("latin-1", SAMPLES["portuguese"], "cp1252"),
+    ("cp1251", SAMPLES["russian"], "cp1251"),
+    ("koi8-r", SAMPLES["russian"], "koi8-r"),
 ])
 def test_the_likely_encoding_is_named_from_byte_statistics(codec, text, guess):
     assert guess_encoding(repeated(text).encode(codec))[0] == guess
+
+
+def test_no_guess_for_bytes_that_fit_no_script():
+    rng = random.Random(0)
+    noise = bytes(rng.choice(b"abc \x80\x8d\x90\x9d\xa0\xff") for _ in range(20_000))
+    assert guess_encoding(noise) == (None, "a legacy (non-UTF-8) encoding")
 
 
 @pytest.mark.skipif(not (SHARED / "nsmc_reviews.txt.gz").exists(), reason="no shared corpora here")
@@ -461,3 +474,12 @@ def test_a_few_stray_latin1_bytes_in_a_big_utf8_file_are_not_a_reason_to_refuse(
     (tmp_path / "c.txt").write_bytes(bytes(data))
     with scan_corpus(tmp_path / "c.txt") as scanned:
         assert scanned.replaced == 20
+
+
+def test_closing_early_stops_the_reading_thread(tmp_path):
+    import threading
+
+    (tmp_path / "c.gz").write_bytes(gzip.compress(PLAIN * 8))
+    with open_source(tmp_path / "c.gz") as opened:
+        assert opened.stream.read(10) == PLAIN[:10]
+    assert not any(t.name == "w2v-reader" for t in threading.enumerate())

@@ -64,3 +64,13 @@ def test_input_rows_are_the_word_then_its_compact_ngram_rows():
     for w, word in enumerate(words):
         own_ngrams = inputs.rows[inputs.offsets[w] + 1:inputs.offsets[w + 1]] - len(words)
         assert own_ngrams.tolist() == table.rows(word).tolist()
+
+
+def test_the_compiled_hashes_equal_the_numpy_ones():
+    from w2v.subwords.inputs import compiled_hashes
+    from w2v.subwords.ngrams import ngram_hashes_batch
+
+    words = ["영화관에서", "영화", "king", "a", "", "ação", "ababab", "日本語", "😀x", "Ωmega", "\x80"]
+    for minn, maxn in [(3, 6), (1, 4), (1, 1), (2, 3), (5, 5), (7, 9)]:
+        for got, want in zip(compiled_hashes(words, minn, maxn), ngram_hashes_batch(words, minn, maxn)):
+            assert np.array_equal(got, want)

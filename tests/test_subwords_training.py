@@ -232,14 +232,15 @@ def test_real_korean_text_gives_forms_of_the_same_word(tmp_path):
     corpus = tmp_path / "nsmc-slice.txt"
     with gzip.open(archive, "rt", encoding="utf-8") as source:
         corpus.write_text("".join(itertools.islice(source, 60_000)), encoding="utf-8")
-    # one thread: the same vectors on every run (two Hogwild threads made the counts vary)
-    model = train(str(corpus), TrainParams(cbow=False, epochs=2, threads=1, dim=50), quiet=True,
-                  subwords=SubwordSpec(minn=None, maxn=None))
+    params = TrainParams(cbow=False, epochs=2, threads=1, dim=50)  # one thread: deterministic
+    model = train(str(corpus), params, quiet=True, subwords=SubwordSpec(minn=None, maxn=None))
     assert (model.subwords.minn, model.subwords.maxn) == (1, 4)  # chosen for Hangul
     vectors = Vectors(model.vocab.words, model.vectors, subwords=model.subword_table)
     unseen = "영화관에서였다"
     assert unseen not in vectors
     neighbours = [word for word, _ in vectors.nearest(unseen, k=10)]
     assert sum("영화" in word for word in neighbours) >= 5, neighbours
-    # and the forms of a frequent word are near it
+    # and forms of a word (배우, actor: 주연배우, 배우와, ...) are near it, where whole tokens find none
     assert sum("배우" in word for word, _ in vectors.nearest("배우", k=10)) >= 3
+    whole = train(str(corpus), params, quiet=True)
+    assert sum("배우" in word for word, _ in Vectors(whole.vocab.words, whole.vectors).nearest("배우", k=10)) <= 1

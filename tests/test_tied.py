@@ -100,3 +100,24 @@ def test_tied_and_subwords_are_refused_together(tmp_path):
                                       "--min-count", "1", "-q"])
     assert result.exit_code != 0
     assert "Error: --tied cannot be combined with --subwords" in result.output
+
+
+def test_an_interrupted_tied_run_resumes_to_the_same_bytes(tmp_path, monkeypatch):
+    from tests.planted import planted_corpus
+    from tests.test_resilience import interrupt_after_spans, resume_args, run
+
+    corpus = tmp_path / "planted.txt"
+    planted_corpus(corpus, sentences=10_000)  # two spans an epoch
+    flags = ["--tied", "--skipgram", "--dim", "16", "--min-count", "1", "--threads", "1", "--epochs", "3", "-q"]
+    full = tmp_path / "full.w2v"
+    assert run("train", corpus, "-o", full, *flags).exit_code == 0
+    out = tmp_path / "m.w2v"
+    interrupt_after_spans(monkeypatch, 3)
+    result = run("train", corpus, "-o", out, *flags)
+    assert result.exit_code == 130
+    args, _ = resume_args(result.stderr)
+    monkeypatch.undo()
+    resumed = run(*args)
+    assert resumed.exit_code == 0, resumed.output
+    assert out.read_bytes() == full.read_bytes()
+    assert load_model(out).output_ns is None

@@ -47,6 +47,8 @@ _HELP = {
     "threads": "training threads (None: the number of cores)",
     "seed": "random seed; with threads=1 the result is reproducible bit for bit",
     "kernel": "negative-sampling update: 'batched' (faster) or 'classic' (word2vec.c's)",
+    "ns_exponent": "noise words are drawn with probability count ** ns_exponent (word2vec.c's 0.75)",
+    "tied": "one matrix for the input and the output role (negative sampling only)",
 }
 
 # Options of the library call that are not training hyper-parameters.
@@ -59,6 +61,14 @@ _OPTIONS = {
     "workdir": (None, "directory for the temporary encoded corpus, 4 bytes a word (None: the temp directory)"),
     "read_vocab": (None, "a 'word count' vocabulary file to use instead of counting the corpus"),
     "save_vocab": (None, "also write the vocabulary to this file ('word count' lines)"),
+    "encoding": (None, "a corpus file's text encoding (None: UTF-8, or as a byte-order mark says; "
+                       "compressed files are read either way)"),
+    "subwords": (False, "train fastText's subword model: words outside the vocabulary get vectors from "
+                        "their character n-grams"),
+    "minn": (None, "shortest n-gram, in characters (None: chosen from the vocabulary's script)"),
+    "maxn": (None, "longest n-gram (None: chosen from the vocabulary's script)"),
+    "bucket": (None, "hash buckets for n-grams (None: 2000000, fastText's)"),
+    "jamo": (False, "also take n-grams of Hangul jamo"),
 }
 
 # Other libraries' names for the options, for the TypeError of an unknown keyword.
@@ -146,10 +156,12 @@ def _annotated_type(f):
 
 
 def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks=(), prune_at=21_000_000,
-           workdir=None, read_vocab=None, save_vocab=None, init=None) -> Model:
+           workdir=None, read_vocab=None, save_vocab=None, encoding=None, subwords=False, minn=None, maxn=None,
+           bucket=None, jamo=False, init=None) -> Model:
     """Run the trainer (the CLI's, as ``w2v train``) on a path or on Python sentences."""
     from w2v import checkpoint as ckpt
     from w2v.progress import reporter
+    from w2v.subwords import SubwordSpec
     from w2v.train import train as run
 
     callbacks = ([on_epoch] if on_epoch is not None else []) + list(callbacks or ())
@@ -158,6 +170,7 @@ def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks
             raise TypeError(f"callbacks must be functions of (epoch, loss, words), got {callback!r}")
     if prune_at is not None and prune_at < 1:
         raise ParameterError(f"--prune-at must be at least 1, got {prune_at}")
+    spec = SubwordSpec.from_options(subwords, minn, maxn, bucket, jamo)
     source = _source(corpus)
     progress = reporter(quiet, callbacks)
     # Ctrl-C while the words are trained stops the workers after their span; the weights so far are
@@ -165,12 +178,15 @@ def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks
     with ckpt.StopSignals() as signals:
         try:
             trained = run(source, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
-                          prune_at=prune_at, init=init, signals=signals, progress=progress)
+                          prune_at=prune_at, init=init, signals=signals, progress=progress, encoding=encoding,
+                          subwords=spec)
             interrupted = False
         except ckpt.TrainingInterrupted as stop:
             trained = getattr(stop, "model", None)
             if trained is None:
                 raise KeyboardInterrupt(str(stop)) from None
+            if trained.subwords is not None and trained.ngram_vectors is None:
+                trained.finish_subwords()  # as the trainer does on finishing
             where = str(stop).split(";")[0]  # "interrupted by SIGINT at 12.5% (epoch 1/5)"
             warnings.warn(f"{where}: the model returned holds the vectors trained so far",
                           TrainingInterruptedWarning, stacklevel=_caller_level())
@@ -183,7 +199,8 @@ def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks
         progress.line(f"trained {stats['words']:,} words in {stats['train_seconds']:.2f} s, "
                       f"{stats['words_per_second']:,.0f} words/s ({stats['threads']} threads, "
                       f"{len(trained.vocab):,} words x {params.dim} dimensions)")
-    model = Model(trained.vocab.words, trained.vectors, trained.vocab.counts, output_ns=trained.output_ns,
+    model = Model(trained.vocab.words, trained.vectors, trained.vocab.counts, subwords=trained.subword_table,
+                  output_ns=trained.output_ns,
                   output_hs=trained.output_hs, params=trained.params, corpus=trained.corpus, stats=stats)
     model.interrupted = interrupted
     return model
@@ -225,18 +242,31 @@ def train_more(model: Model, corpus, **options) -> Model:
         raise ParameterError("train_more needs the words' counts: this model has none "
                              "(vectors imported without counts); train a new model instead")
     extra = {name: options.get(name, default) for name, (default, _) in _OPTIONS.items()}
-    return _train(corpus, params, init=model, **extra)
+    return _train(corpus, params, init=_InitModel(model), **extra)
 
 
-def load(path, limit: int | None = None) -> Vectors:
+class _InitModel:
+    """A ``Model`` as the trainer's ``init`` reads a loaded model file (``w2v.formats.Model``)."""
+
+    def __init__(self, model: Model):
+        self.path = model.path
+        self.words, self.counts, self.dim = model.words, model.counts, model.dim
+        self.vectors, self.subwords = model.vectors, model.subwords
+        self.output_ns, self.output_hs = model.output_ns, model.output_hs
+        self.params = model.params.to_dict() if model.params is not None else {}
+
+
+def load(path, limit: int | None = None, vectors: str = "in") -> Vectors:
     """Open any model or vectors file the CLI reads; the format is found from the content.
 
     A native ``.w2v`` model gives a ``Model`` (memory-mapped: instant whatever its size, and
     ready to ``train_more``); word2vec text or binary, fastText ``.vec`` and GloVe text files
     give query-only ``Vectors``. ``limit`` keeps the first N words (the most frequent, in files
-    written by word2vec tools). Problems with the file raise ``w2v.ModelError`` with the CLI's message.
+    written by word2vec tools). ``vectors`` is the CLI's ``--vectors``: a native model's input
+    vectors ("in"), output vectors ("out") or their sum ("sum"; these two are query-only
+    ``Vectors``). Problems with the file raise ``w2v.ModelError`` with the CLI's message.
     """
-    return _load(path, limit=limit)
+    return _load(path, limit=limit, vectors=vectors)
 
 
 def from_gensim(kv_or_model) -> Model:

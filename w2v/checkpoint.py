@@ -322,7 +322,7 @@ def _check(c: Checkpoint, corrupt) -> None:
         "rng": ((threads,), np.uint64), "words_done": ((threads,), np.int64),
         "stats": ((p.epochs, threads, 3), np.float64),
     }
-    if p.negative > 0:
+    if p.negative > 0 and not p.tied:  # a tied run's output rows are syn0
         expected["syn1neg"] = ((vocab_size, p.dim), np.float32)
     if p.hs:
         expected["syn1"] = ((max(vocab_size - 1, 1), p.dim), np.float32)

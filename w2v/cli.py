@@ -69,7 +69,7 @@ def vectors_option(function):
 
 def limit_option(function):
     return click.option(
-        "--limit", type=click.IntRange(min=1), default=None,
+        "--limit", type=click.IntRange(min=1), default=None, metavar="N",
         help="Load and search only the N most frequent words (word2vec's max_w, gensim's limit).")(function)
 
 
@@ -178,6 +178,37 @@ def subword_options(function):
     return function
 
 
+def cluster_options(function):
+    options = [
+        click.option("--cluster", metavar="ADDRESS", default=None,
+                     help="Train on a Ray cluster: its address, 'auto' (the cluster this machine is in) or "
+                          "'local' (start Ray here). CORPUS is then files, globs or directories every node "
+                          "reads; --threads is per worker. Needs: pip install 'w2v[cluster]'."),
+        click.option("--workers", type=int, default=None,
+                     help="With --cluster: training workers (Ray actors) [default: one a node]."),
+        click.option("--sync-every", type=int, default=1 << 18, show_default=True,
+                     help="With --cluster: words each worker trains between two syncs."),
+        click.option("--sync-hot-rows", type=int, default=4096, show_default=True,
+                     help="With --cluster: rows of the most frequent words, sent at every sync."),
+        click.option("--sync-full-every", type=int, default=8, show_default=True,
+                     help="With --cluster: every this many syncs, all rows are sent."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _cluster_training(address, workers, sync_every, hot_rows, full_every):
+    """The cluster's training function and checkpoint module (Ray is imported by the first)."""
+    import functools
+
+    from w2v.cluster import state, train
+    from w2v.cluster.schedule import SyncSchedule
+
+    schedule = SyncSchedule(every_words=sync_every, hot_rows=hot_rows, full_every=full_every).validate()
+    return functools.partial(train, address=address, workers=workers, schedule=schedule), state
+
+
 def make_params(**values):
     from w2v.params import TrainParams
 
@@ -187,10 +218,11 @@ def make_params(**values):
 
 
 @cli.command()
-@click.argument("corpus", metavar="CORPUS")
+@click.argument("corpus", metavar="CORPUS...", nargs=-1, required=True)
 @click.option("-o", "--output", metavar="MODEL", default=None,
               help=f"Where to write the model [default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}].")
 @training_options
+@cluster_options
 @click.option("--read-vocab", metavar="FILE", default=None,
               help="Use this 'word count' vocabulary instead of counting the corpus.")
 @click.option("--save-vocab", metavar="FILE", default=None, help="Also write the vocabulary ('word count' lines).")
@@ -214,7 +246,8 @@ def make_params(**values):
 @encoding_option
 @click.pass_context
 def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, checkpoint_every, resume, quiet,
-          encoding, subwords, minn, maxn, bucket, jamo, **training):
+          encoding, subwords, minn, maxn, bucket, jamo, cluster, workers, sync_every, sync_hot_rows,
+          sync_full_every, **training):
     """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin; may be compressed).
 
     Tokens are separated by whitespace; each line is a sentence. Defaults are
@@ -233,6 +266,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
       w2v train more.txt --init text8.w2v -o more.w2v
       w2v train reviews.txt --subwords --skipgram -o ko.w2v   # a vector for every word
       w2v train text8 --tied --ns-exponent 0.5 -o tied.w2v
+      w2v train 'shards/*.txt' -o big.w2v --cluster auto --workers 8
     """
     import shlex
 
@@ -241,8 +275,20 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     from w2v.formats import save_model
     from w2v.train import train as train_model
 
-    output = output or default_model_path()
+    state = ckpt
+    if cluster is None and len(corpus) != 1:
+        raise ParameterError("one CORPUS at a time (several files, globs or directories need --cluster)")
     spec = _subword_spec(subwords, minn, maxn, bucket, jamo)
+    reading = {"encoding": encoding, "subwords": spec}
+    if cluster is not None:
+        if spec is not None or encoding is not None:
+            raise ParameterError(f"--cluster does not take {'--subwords' if spec is not None else '--encoding'} yet: "
+                                 f"train on one machine, or give UTF-8 files without it")
+        train_model, state = _cluster_training(cluster, workers, sync_every, sync_hot_rows, sync_full_every)
+        reading = {}
+    else:
+        corpus = corpus[0]
+    output = output or default_model_path()
     _check_prune_at(prune_at)
     every = _duration(checkpoint_every)
     _check_writable(output)
@@ -257,7 +303,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
             raise ParameterError(f"--resume continues with the checkpoint's own vocabulary and weights: "
                                  f"leave {'--init' if init else '--read-vocab'} out")
         params = None
-        _check_resume_options(checkpoint, explicit, training)
+        _check_resume_options(checkpoint, explicit, training, state.read_params)
     else:
         if init and "dim" not in explicit:
             from w2v.formats import load_model
@@ -265,12 +311,14 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
             training["dim"] = load_model(init).dim
         params = make_params(**training)
     ckpt.remove_stale_files(os.path.dirname(os.path.abspath(output)))
-    resume_command = f"w2v train {shlex.quote(corpus)} -o {shlex.quote(output)} --resume"
+    resume_command = f"w2v train {shlex.join([corpus] if cluster is None else corpus)} -o {shlex.quote(output)} --resume"
+    if cluster is not None:
+        resume_command += f" --cluster {shlex.quote(cluster)}"
     with ckpt.StopSignals() as signals:
         model = train_model(corpus, params, read_vocab=read_vocab, save_vocab=save_vocab, workdir=workdir,
                             prune_at=prune_at, init=init, checkpoint=checkpoint, checkpoint_every=every,
                             resume=resume, resume_command=resume_command, signals=signals, quiet=quiet,
-                            encoding=encoding, subwords=spec)
+                            **reading)
         params = model.params
         stats = model.stats
         # Nothing that varies between identical runs (times, dates) goes into the file.
@@ -279,7 +327,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
                    output_hs=model.output_hs, params=params.to_dict(), corpus=corpus_info,
                    subwords=model.subword_table)
         if checkpoint is not None:
-            ckpt.remove(checkpoint)
+            state.remove(checkpoint)
     if not quiet:
         click.echo(f"trained {stats['words']:,} words in {stats['train_seconds']:.2f} s, "
                    f"{stats['words_per_second']:,.0f} words/s ({stats['threads']} threads, "
@@ -293,23 +341,9 @@ _GIVEN = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENV
 
 def _subword_spec(subwords: bool, minn, maxn, bucket, jamo):
     """The SubwordSpec of --subwords and its options (None without --subwords; lengths None: chosen)."""
-    from w2v.errors import ParameterError
     from w2v.subwords import SubwordSpec
 
-    if not subwords:
-        given = [flag for flag, value in (("--minn", minn), ("--maxn", maxn), ("--bucket", bucket),
-                                          ("--jamo", jamo or None)) if value is not None]
-        if given:
-            raise ParameterError(f"{given[0]} needs --subwords")
-        return None
-    for flag, value in (("--minn", minn), ("--maxn", maxn)):
-        if value is not None and not 1 <= value <= 100:
-            raise ParameterError(f"{flag} must be between 1 and 100, got {value}")
-    if minn is not None and maxn is not None and minn > maxn:
-        raise ParameterError(f"--minn {minn} is greater than --maxn {maxn}")
-    if bucket is not None and not 1 <= bucket < 2**31:
-        raise ParameterError(f"--bucket must be between 1 and 2147483647, got {bucket}")
-    return SubwordSpec(minn=minn, maxn=maxn, bucket=bucket or SubwordSpec.bucket, jamo=jamo)
+    return SubwordSpec.from_options(subwords, minn, maxn, bucket, jamo)
 
 
 def _check_prune_at(prune_at: int) -> None:
@@ -335,12 +369,11 @@ def _duration(text: str) -> float | None:
     return seconds or None
 
 
-def _check_resume_options(checkpoint: str, explicit: set, training: dict) -> None:
+def _check_resume_options(checkpoint: str, explicit: set, training: dict, read_params) -> None:
     """Training options given with --resume must agree with the checkpoint's (which are used)."""
-    from w2v import checkpoint as ckpt
     from w2v.errors import ParameterError
 
-    saved = ckpt.read_params(checkpoint)
+    saved = read_params(checkpoint)
     given = make_params(**{name: value for name, value in training.items() if name in explicit or name == "threads"})
     for name in sorted(explicit):
         mine = given.starting_alpha if name == "alpha" else getattr(given, name)

@@ -88,7 +88,51 @@ def _vocabulary(model_path: str):
     return model.words, model.counts
 
 
-COMMANDS = (pairs,)
+# -- plot --------------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("words", nargs=-1)
+@click.option("-o", "--output", metavar="FILE", required=True,
+              help="The map: a .png picture, or an .svg whose labels stay text.")
+@base.model_option
+@click.option("-n", "--neighbours", type=click.IntRange(min=0), default=0, show_default=True, metavar="K",
+              help="Add each word's K nearest words, in its colour.")
+@click.option("--analogy", nargs=3, metavar="A B C", default=None,
+              help="Add A, B, C and the answer D of A - B + C, with arrows B -> A and C -> D.")
+@base.vectors_option
+@base.limit_option
+@click.option("--title", default=None, help="The map's title [default: says what is shown].")
+def plot(words, output, model_path, neighbours, analogy, which, limit, title):
+    """Draw a labelled 2-D map of WORDS: their unit vectors projected by PCA.
+
+    With - as the only word, the words are read from stdin. Needs matplotlib
+    (pip install 'w2v[plot]'). For a PNG a font with the labels' glyphs is
+    chosen among the installed ones (a warning names any character none has);
+    an SVG keeps its labels as text, so a browser renders any script.
+
+    \b
+    Example:
+      w2v plot king queen man woman -o map.png
+      w2v plot france italy japan -n 5 -m text8.w2v -o countries.svg
+      w2v plot --analogy king man woman -n 3 -o analogy.png
+      printf 'cat dog\\nhorse\\n' | w2v plot - -o animals.png
+    """
+    from w2v.cli_suite import _words_from
+    from w2v.plot import _matplotlib, build_map, draw_map, output_format
+
+    fmt = output_format(output)
+    _matplotlib()  # say it is missing before loading anything
+    words = list(_words_from(words))
+    if not words and analogy is None:
+        raise ParameterError("give the words to map (or - to read them from stdin, or --analogy A B C)")
+    vectors = base.load_query_vectors(model_path, limit, which)
+    word_map = build_map(vectors, words, neighbours=neighbours, analogy=analogy)
+    draw_map(output, fmt, vectors, word_map, title=title, warn=lambda text: click.echo(f"Warning: {text}", err=True))
+    click.echo(f"wrote a map of {len(word_map.words)} words to {output}", err=True)
+
+
+COMMANDS = (pairs, plot)
 
 
 def register(group: click.Group) -> None:

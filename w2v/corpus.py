@@ -333,7 +333,7 @@ def _scan_stream(opened, ids_file, ids_path, max_vocab, progress, chunk_bytes, r
         except OSError as e:
             if e.errno == errno.EISDIR:
                 raise CorpusError(f"corpus is a directory: {source}") from None
-            raise CorpusError(f"cannot read corpus {source}: {_reason(e)}") from None
+            raise CorpusError(opened.cannot_read(_reason(e))) from None
         eof = got < chunk_bytes
         searched = fill
         fill += got

@@ -15,8 +15,9 @@ the high bits are used because an LCG's low bits repeat with short periods.
 Tied weights (``tied``): ``syn1neg`` is ``syn0`` itself, one matrix in both roles. An
 output update can then land on a row that is also the prediction's input (in skip-gram
 the centre or a noise word can be the context word itself), so the input rows are
-copied before any update and every input-side read uses the copy: each prediction
-takes one step along its gradient at the weights it started from.
+copied before the output updates and the prediction's input side reads the copy, as
+it reads an untouched row with two matrices. Both halves of the gradient land on the
+shared row: a word predicting itself moves by twice the one-sided step.
 """
 
 import numpy as np

@@ -44,8 +44,9 @@ class Vectors:
     ``w2v.UnknownWordError``, naming the close words it found.
     """
 
-    def __init__(self, words, vectors, counts=None, *, _query=None):
-        self._query = _query if _query is not None else _QueryVectors(words, vectors, counts=counts)
+    def __init__(self, words, vectors, counts=None, *, subwords=None, _query=None):
+        self._query = _query if _query is not None else _QueryVectors(words, vectors, counts=counts,
+                                                                     subwords=subwords)
 
     @classmethod
     def _wrap(cls, query, **state):
@@ -82,7 +83,8 @@ class Vectors:
 
     @property
     def subwords(self):
-        """A subword model's n-gram table (``w2v.subwords.SubwordTable``), or None for whole-token vectors."""
+        """A subword model's n-gram table (``w2v.subwords.SubwordTable``), which composes the vector of
+        a word outside the vocabulary in every query; None for a whole-word model."""
         return self._query.subwords
 
     def __len__(self):
@@ -157,7 +159,7 @@ class Vectors:
 
     def save(self, path) -> None:
         """Write a native model file (``.w2v``, memory-mapped when loaded again), atomically."""
-        formats.save_model(os.fspath(path), self.words, self._query.vectors, self.counts)
+        formats.save_model(os.fspath(path), self.words, self._query.vectors, self.counts, subwords=self.subwords)
 
     def to_gensim(self):
         """A ``gensim.models.KeyedVectors`` of the same words and vectors (gensim must be installed).
@@ -189,9 +191,9 @@ class Model(Vectors):
     ``corpus`` what was read. ``interrupted`` is True for a model whose training Ctrl-C stopped.
     """
 
-    def __init__(self, words, vectors, counts=None, *, output_ns=None, output_hs=None, params=None,
+    def __init__(self, words, vectors, counts=None, *, subwords=None, output_ns=None, output_hs=None, params=None,
                  corpus=None, stats=None, path=None, _query=None):
-        super().__init__(words, vectors, counts, _query=_query)
+        super().__init__(words, vectors, counts, subwords=subwords, _query=_query)
         self.output_ns = output_ns
         self.output_hs = output_hs
         self.params = params
@@ -215,7 +217,8 @@ class Model(Vectors):
         if self.stats:
             corpus.update(words_trained=self.stats.get("words"), epoch_loss=self.stats.get("epoch_loss"))
         formats.save_model(os.fspath(path), self.words, self._query.vectors, self.counts,
-                           output_ns=self.output_ns, output_hs=self.output_hs, params=params, corpus=corpus)
+                           output_ns=self.output_ns, output_hs=self.output_hs, params=params, corpus=corpus,
+                           subwords=self.subwords)
 
     def train_more(self, corpus, epochs: int | None = None, **params) -> "Model":
         """Continue training on ``corpus`` (any corpus ``w2v.train`` takes), in place; returns the model.
@@ -243,11 +246,11 @@ def params_from_dict(values: dict):
     return TrainParams(**{k: v for k, v in values.items() if k in names})
 
 
-def load(path, limit: int | None = None) -> Vectors:
+def load(path, limit: int | None = None, vectors: str = "in") -> Vectors:
     """Open a model or vectors file: see ``w2v.api.load``."""
     path = os.fspath(path)
-    query = formats.load_vectors(path, limit=limit)
-    if not _is_native(path):
+    query = formats.load_vectors(path, limit=limit, which=vectors)
+    if vectors != "in" or not _is_native(path):
         return Vectors._wrap(query)
     native = formats.load_model(path)
     n = len(query)

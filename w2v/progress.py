@@ -88,6 +88,15 @@ class Reporter:
         if self.renderer is not None:
             self.renderer.line(text)
 
+    def warn(self, text: str) -> None:
+        """A warning (bad bytes in the corpus, say): shown even when quiet, as the CLI does."""
+        if self.renderer is not None:
+            self.renderer.warn(text)
+        else:
+            import warnings
+
+            warnings.warn(text, stacklevel=2)
+
     def epoch(self, epoch: int, epochs: int, loss: float, predictions: int, words: int) -> None:
         if self.renderer is not None:
             self.renderer.epoch(epoch, epochs, loss, predictions, words)

@@ -14,7 +14,9 @@ on whitespace, and a "\\n" inside ends the sentence). The kind is decided by the
 A token is one word: an empty token is skipped (as the reader skips the empty text between two
 spaces), and a token holding whitespace (space, tab, newline, \\v, \\f, \\r or NUL, the bytes
 the reader splits on or deletes) is a ``CorpusError``: it could only be split into several
-words silently. Replace the whitespace first (``"new_york"``) or pass strings instead.
+words silently. Replace the whitespace first (``"new_york"``) or pass strings instead. A lone
+surrogate in a str (from ``errors="surrogateescape"``, say) becomes U+FFFD, as an invalid byte
+in a file does.
 """
 
 from __future__ import annotations

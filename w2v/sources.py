@@ -18,7 +18,8 @@ used as is and never closed). It looks at the first bytes, not the file name:
   control bytes), UTF-16 without a mark, or mostly not UTF-8 (more than
   ``MAX_INVALID_SHARE`` of its non-ASCII bytes invalid, and at least
   ``MIN_INVALID`` and one per ``INVALID_PER_BYTES`` bytes): the message names
-  the likely encoding (CP949 / EUC-KR, Shift-JIS, GBK, CP1252) and the fix.
+  the likely encoding (``guess_encoding``: CP949 / EUC-KR, Shift-JIS, CP1251,
+  KOI8-R, GBK, CP1252) and the fix.
   Real text in any script has no control bytes besides tab, line and page
   breaks, and valid UTF-8 has no invalid sequences; a UTF-8 corpus with a
   few bad bytes is read, the scanner replacing them with U+FFFD.
@@ -28,7 +29,11 @@ The result is an ``OpenedSource``: ``stream`` (raw UTF-8 bytes; its
 file), what was found (``compression``, ``member``, ``encoding``), and
 ``bytes_read`` / ``size`` of the file as stored, for progress through a
 compressed file. Memory is bounded: the sample, the decompressor's window
-and one transcoding chunk.
+and one transcoding chunk. The measurements behind the thresholds are in
+benchmarks/RESULTS_inputs.md (``python benchmarks/inputs.py --statistics``).
+
+``vocabulary_warning`` is the last guard: the warning for a big text that gave
+a tiny vocabulary.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ import gzip
 import io
 import lzma
 import os
+import queue
 import re
+import shlex
 import stat
 import sys
 import threading
@@ -50,7 +57,7 @@ import numpy as np
 
 from w2v.errors import CorpusError
 
-__all__ = ["OpenedSource", "open_source", "input_size"]
+__all__ = ["OpenedSource", "open_source", "input_size", "guess_encoding", "vocabulary_warning"]
 
 SAMPLE_BYTES = 4 << 20  # the start of the text that is checked before reading on
 MAX_CONTROL_SHARE = 0.01  # more control bytes than this (besides NUL) and it is binary...
@@ -60,6 +67,9 @@ MAX_INVALID_SHARE = 0.3  # more of the non-ASCII bytes invalid than this and it 
 MIN_INVALID = 8  # ...when there are at least this many invalid sequences
 INVALID_PER_BYTES = 10_000  # ...and at least one per this many bytes of the sample
 TRANSCODE_BYTES = 1 << 20  # bytes decoded at a time by --encoding
+DECOMPRESS_STEP_BYTES = 1 << 20  # decompressed bytes asked for at a time
+PREFETCH_BLOCKS = 8  # of them read ahead by the reading thread
+ZSTD_INPUT_BYTES = 1 << 16  # compressed bytes given to zstd at a time (text comes out ~3-10x larger)
 
 _SIGNATURES = [  # (start of the file, what it is): formats that are never text
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
@@ -96,9 +106,10 @@ class OpenedSource:
     """A source opened by ``open_source``; close it (or use ``with``) when done."""
 
     def __init__(self, stream, name, raw, size, compression=None, member=None, encoding=None,
-                 closers=(), transcoder=None):
+                 closers=(), transcoder=None, what="corpus"):
         self.stream = stream  # UTF-8 bytes: readinto(buffer) / read(n)
         self.name = name  # for messages: "'corpus.txt.gz'" or "standard input"
+        self.what = what  # "corpus", "analogy file"...
         self.size = size  # bytes of the file as stored, None when unknown (a pipe)
         self.compression = compression  # "gzip", "bzip2", "xz", "zstd", "zip" or None
         self.member = member  # the file read inside a zip
@@ -116,6 +127,10 @@ class OpenedSource:
     def replaced(self) -> int:
         """Byte sequences invalid in ``encoding`` replaced by U+FFFD so far (0 for UTF-8 read as is)."""
         return self._transcoder.replaced if self._transcoder is not None else 0
+
+    def cannot_read(self, reason: str) -> str:
+        """The message for a read error: "cannot read corpus 'x.txt': ..." (or "from standard input")."""
+        return f"cannot read {_reading(self.what, self.name)}: {reason}"
 
     def describe(self) -> str:
         """What was found, for a summary line: 'gzip, cp949', 'zip member text8', or ''."""
@@ -166,7 +181,7 @@ def open_source(source, encoding: str | None = None, what: str = "corpus") -> Op
         if encoding is None:
             encoding = _bom_encoding(sample)
             if encoding is None:
-                _check_text(sample, name, what, compression)
+                _check_text(sample, name, what, compression, source)
         transcoder = None
         if encoding == "utf-8-sig" and sample.startswith(codecs.BOM_UTF8):
             sample = sample[len(codecs.BOM_UTF8):]
@@ -175,7 +190,10 @@ def open_source(source, encoding: str | None = None, what: str = "corpus") -> Op
             encoding = None
         else:
             stream = transcoder = _Transcoder(_Prefixed(sample, stream), encoding, name)
-        return OpenedSource(stream, name, counted, size, compression, member, encoding, closers, transcoder)
+        if compression or transcoder:
+            stream = _Prefetched(stream)
+            closers.append(stream.close)
+        return OpenedSource(stream, name, counted, size, compression, member, encoding, closers, transcoder, what)
     except BaseException:
         for close in reversed(closers):
             close()
@@ -341,7 +359,45 @@ def _decompressed(kind, stream, name):
     except ImportError:
         raise CorpusError(f"{name} is zstd-compressed: install the zstandard package (pip install zstandard), "
                           f"or decompress it on the way in: zstd -dc FILE | w2v ... -") from None
-    return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True, closefd=False)
+    return _Zstd(stream, zstandard)
+
+
+class _Zstd(_Raw):
+    """zstd frames one after another, fed ``ZSTD_INPUT_BYTES`` at a time.
+
+    Not zstandard's stream_reader: it ends quietly where a truncated file ends. Here
+    input that ends inside a frame raises EOFError, as gzip, bz2 and lzma do.
+    """
+
+    def __init__(self, stream, zstandard):
+        self.stream = stream
+        self.zstandard = zstandard
+        self.frame = None  # the decompressor of the frame being read
+        self.buffer = bytearray(ZSTD_INPUT_BYTES)
+        self.out = memoryview(b"")
+        self.done = False
+
+    def readinto(self, view):
+        while not self.out and not self.done:
+            n = _readinto(self.stream, memoryview(self.buffer))
+            if not n:
+                if self.frame is not None:
+                    raise EOFError("the zstd data ends inside a frame")
+                self.done = True
+                break
+            data, pieces = bytes(self.buffer[:n]), []
+            while data:
+                if self.frame is None:
+                    self.frame = self.zstandard.ZstdDecompressor().decompressobj()
+                pieces.append(self.frame.decompress(data))
+                data = b""
+                if self.frame.eof:
+                    data, self.frame = self.frame.unused_data, None
+            self.out = memoryview(b"".join(pieces))
+        n = min(len(view), len(self.out))
+        view[:n] = self.out[:n]
+        self.out = self.out[n:]
+        return n
 
 
 def _zip_member(raw, seekable, name, counted, closers):
@@ -376,6 +432,62 @@ def _zip_clutter(filename):
     return filename.startswith("__MACOSX/") or os.path.basename(filename) in (".DS_Store", "Thumbs.db")
 
 
+class _Prefetched(_Raw):
+    """Reads ``stream`` in a thread of its own, up to ``PREFETCH_BLOCKS`` blocks ahead.
+
+    zlib, bz2 and lzma release the GIL while they work, and the scan kernels hold
+    it only between chunks: with two cores, decompressing (or transcoding) the
+    next megabytes overlaps scanning the last ones, so a compressed corpus reads
+    at the slower of the two speeds instead of their sum. An error in the thread
+    is raised by the ``readinto`` that reaches it.
+    """
+
+    def __init__(self, stream):
+        self.queue = queue.Queue(PREFETCH_BLOCKS)
+        self.stopping = threading.Event()
+        self.block = memoryview(b"")
+        self.done = False
+        self.thread = threading.Thread(target=self._fill, args=(stream,), name="w2v-reader", daemon=True)
+        self.thread.start()
+
+    def _fill(self, stream):
+        try:
+            while not self.stopping.is_set():
+                block = bytearray(DECOMPRESS_STEP_BYTES)
+                n = _readinto(stream, memoryview(block))
+                self._put(memoryview(block)[:n])
+                if not n:
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the reading thread
+            self._put(e)
+
+    def _put(self, item):
+        while not self.stopping.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def readinto(self, view):
+        while not self.block and not self.done:
+            item = self.queue.get()
+            if isinstance(item, BaseException):
+                self.done = True
+                raise item
+            self.done = not item
+            self.block = item
+        n = min(len(view), len(self.block))
+        view[:n] = self.block[:n]
+        self.block = self.block[n:]
+        return n
+
+    def close(self):
+        """Stop the thread (it may be waiting for room in the queue) before the file is closed."""
+        self.stopping.set()
+        self.thread.join()
+
+
 class _Guarded(_Raw):
     """Turns a decompressor's failures (truncated or corrupt data) into one ``CorpusError``."""
 
@@ -385,18 +497,18 @@ class _Guarded(_Raw):
         self.compression = compression
 
     def readinto(self, view):
-        try:
+        if self.compression is None:  # read errors of the file itself are the caller's to report
             return _readinto(self.stream, view)
+        try:  # decompressors return new bytes objects: a step at a time keeps those small
+            return _readinto(self.stream, view[:DECOMPRESS_STEP_BYTES])
         except CorpusError:
             raise
         except EOFError:
             raise CorpusError(f"{self.name} is truncated: the {self.compression} data ends early "
                               f"(was the download or copy cut short?)") from None
         except _DECODE_ERRORS as e:
-            if self.compression is None:
-                if isinstance(e, OSError):
-                    raise
-                raise CorpusError(f"cannot read {self.name}: {e}") from None
+            if isinstance(e, OSError) and e.errno is not None:  # the disk, not the data (bz2 says OSError too)
+                raise CorpusError(f"cannot read {self.name}: {_reason(e)}") from None
             raise CorpusError(f"{self.name} is not valid {self.compression} data ({e})") from None
         except Exception as e:
             if type(e).__module__.startswith("zstandard"):
@@ -481,8 +593,9 @@ class _Transcoder(_Raw):
 # -- is it text? ----------------------------------------------------------------------------------
 
 
-def _check_text(sample, name, what, compression):
+def _check_text(sample, name, what, compression, source):
     """Refuse a sample that is binary or not UTF-8, naming what it looks like and the fix."""
+    convert = _iconv(source, compression)
     if not sample:
         return
     inner = f"{name} (decompressed)" if compression else name
@@ -498,7 +611,7 @@ def _check_text(sample, name, what, compression):
     utf16 = _utf16_without_mark(data)
     if utf16:
         raise CorpusError(f"{inner} looks like {utf16.upper()} text without a byte-order mark: give "
-                          f"--encoding {utf16}, or convert it: iconv -f {utf16} -t utf-8 FILE > FILE.utf8")
+                          f"--encoding {utf16}, or convert it: {convert(utf16)}")
     control = int(_CONTROL[data].sum())
     nul = int((data == 0).sum())
     if control > MAX_CONTROL_SHARE * data.shape[0] or nul > MAX_NUL_SHARE * data.shape[0]:
@@ -512,9 +625,18 @@ def _check_text(sample, name, what, compression):
         if codec is None:
             fix = "give its encoding with --encoding NAME (e.g. cp1251, big5, koi8-r)"
         else:
-            fix = f"give --encoding {codec}, or convert it: iconv -f {codec} -t utf-8 FILE > FILE.utf8"
+            fix = f"give --encoding {codec}, or convert it: {convert(codec)}"
         raise CorpusError(f"{inner} is not UTF-8 ({share:.0f}% of its non-ASCII bytes are invalid UTF-8); "
                           f"it looks like {label}: {fix}")
+
+
+def _iconv(source, compression):
+    """The iconv command that converts ``source`` to UTF-8 (with the file's own name when it has one)."""
+    if isinstance(source, (str, os.PathLike)) and source != "-" and not compression:
+        path = os.fsdecode(source)
+        stem, ext = os.path.splitext(path)
+        return lambda codec: f"iconv -f {codec} -t utf-8 {shlex.quote(path)} > {shlex.quote(stem + '.utf8' + ext)}"
+    return lambda codec: f"iconv -f {codec} -t utf-8 FILE > FILE.utf8"
 
 
 def _size(n):
@@ -549,39 +671,62 @@ def _invalid_utf8(sample):
 
 
 _HANGUL = re.compile("[\uac00-\ud7a3]")
-_KANA = re.compile("[\u3040-\u30ff\uff66-\uff9f]")
-_HAN = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uff65]")
+_KANA = re.compile("[\u3040-\u30ff]")  # not half-width katakana: KOI8-R letters read as those
+_HAN = re.compile("[\u4e00-\u9fa5]")  # the unified ideographs GBK has, two bytes each
 _LATIN = re.compile("[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u00a1-\u00bf\u2013-\u2026\u20ac]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+# most Cyrillic text is lower case: KOI8-R read as CP1251 (or back) is mostly upper case
+_CYRILLIC_LOWER = re.compile("[\u0430-\u045f]")
 _GUESS_BYTES = 1 << 20
 
 
 def guess_encoding(sample: bytes):
     """(codec, description) of the legacy encoding ``sample`` most likely is in, or (None, ...).
 
-    From byte statistics through Python's own codecs: the share of the decoded
-    non-ASCII characters that fall in the script each encoding is used for.
-    Korean comes first (the largest group of users). CP949 text is almost all
-    KS X 1001 Hangul (lead bytes B0-C8); Chinese read as CP949 gives many Hanja
-    and Japanese gives Hangul outside that block, so they fall through.
+    From byte statistics through Python's own codecs, tried in this order (the
+    first that fits wins): the sample decoded in each candidate, what share of
+    its non-ASCII characters are the ones that encoding's text is made of.
+
+    - CP949: KS X 1001 Hangul (lead bytes B0-C8). Korean comes first, the largest
+      group of users; Chinese read as CP949 gives many Hanja, and Japanese gives
+      Hangul outside that block, so they fall through.
+    - Shift-JIS: hiragana and katakana (not half-width: KOI8-R letters read so).
+    - CP1251 and KOI8-R: lower-case Cyrillic (either one read as the other is
+      mostly upper case), in text whose letters are mostly non-ASCII.
+    - GB18030: GB2312's level-1 hanzi (lead bytes B0-D7).
+    - CP1252: Western European letters, few among the ASCII ones (accents, not words).
     """
     sample = sample[:_GUESS_BYTES]
-    text = sample.decode("cp949", "replace")
-    non_ascii = len(_NON_ASCII.findall(text))
-    if non_ascii:
-        hangul = "".join(_HANGUL.findall(text)).encode("cp949")
-        common = int((np.frombuffer(hangul, dtype=np.uint8)[0::2] >= 0xB0).sum())  # KS X 1001 lead bytes
-        if common > 0.85 * non_ascii:
-            return "cp949", "CP949 / EUC-KR (Korean)"
-    for codec, pattern, share, label in (("shift_jis", _KANA, 0.2, "Shift-JIS (Japanese)"),
-                                         ("gb18030", _HAN, 0.85, "GBK / GB18030 (Chinese)"),
-                                         ("cp1252", _LATIN, 0.85, "CP1252 / Latin-1 (Western European)")):
+    data = np.frombuffer(sample, dtype=np.uint8)
+    high = int((data >= 0x80).sum())
+    ascii_letters = int((((data | 0x20) >= ord("a")) & ((data | 0x20) <= ord("z"))).sum())
+    accents = high < 0.4 * (high + ascii_letters)
+    for codec, share, common, label in (
+            ("cp949", 0.85, _ks_x_1001_hangul, "CP949 / EUC-KR (Korean)"),
+            ("shift_jis", 0.2, _KANA.findall, "Shift-JIS (Japanese)"),
+            ("cp1251", 0.7, None if accents else _CYRILLIC_LOWER.findall, "CP1251 (Cyrillic)"),
+            ("koi8-r", 0.7, None if accents else _CYRILLIC_LOWER.findall, "KOI8-R (Russian)"),
+            ("gb18030", 0.6, _gb2312_level1, "GBK / GB18030 (Chinese)"),
+            ("cp1252", 0.85, _LATIN.findall if accents else None, "CP1252 / Latin-1 (Western European)")):
+        if common is None:
+            continue
         text = sample.decode(codec, "replace")
         non_ascii = len(_NON_ASCII.findall(text))
-        if non_ascii and len(pattern.findall(text)) > share * non_ascii and \
-                text.count("\ufffd") < 0.05 * non_ascii:
+        if non_ascii and len(common(text)) > share * non_ascii and text.count("\ufffd") < 0.05 * non_ascii:
             return codec, label
     return None, "a legacy (non-UTF-8) encoding"
+
+
+def _ks_x_1001_hangul(text):
+    """The Hangul syllables of ``text`` that CP949 writes with a KS X 1001 lead byte (B0-C8)."""
+    pairs = np.frombuffer("".join(_HANGUL.findall(text)).encode("cp949"), dtype=np.uint8).reshape(-1, 2)
+    return np.flatnonzero(pairs[:, 0] >= 0xB0)
+
+
+def _gb2312_level1(text):
+    """The hanzi of ``text`` in GB2312's level 1 (the 3,755 most common: lead bytes B0-D7)."""
+    pairs = np.frombuffer("".join(_HAN.findall(text)).encode("gb18030"), dtype=np.uint8).reshape(-1, 2)
+    return np.flatnonzero((pairs[:, 0] >= 0xB0) & (pairs[:, 0] <= 0xD7) & (pairs[:, 1] >= 0xA1))
 
 
 # -- nothing silent -------------------------------------------------------------------------------
@@ -595,10 +740,11 @@ def vocabulary_warning(n_bytes: int, kept_words: int, min_count: int) -> str | N
 
     ``kept_words`` is the number of words seen at least ``min_count`` times.
     Measured (benchmarks/RESULTS_inputs.md): English (text8) and Korean (NSMC)
-    from 1 MB to 100 MB keep 40-400 such words per 10 kB once multiplied by
-    the min count; so the rule warns below 1, and only from 1 MB up. Text with
-    few distinct tokens on purpose (generated sequences) gets it too: it is
-    only a warning.
+    from 1 MB to 100 MB keep 40-200 such words per 10 kB once multiplied by the
+    min count (5, 20 or 100), falling slowly as the corpus grows; the garbage of
+    issue 15 (a .gz read as text) kept 0.15. So the rule warns below 1, and only
+    from 1 MB up. Text with few distinct tokens on purpose (generated
+    sequences) gets it too: it is only a warning.
     """
     if n_bytes < WARN_MIN_BYTES or kept_words * max(min_count, 1) * WARN_BYTES_PER_WORD >= n_bytes:
         return None

@@ -349,6 +349,7 @@ class _KernelLoader:
                                        np.zeros(1, dtype=np.int32), np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1,
                                        False, False, False, 0.0, 0.0, 0, 1, 1, np.zeros(1, dtype=np.uint64),
                                        np.zeros(3))
+            subword_inputs.compiled_hashes(["a"], 1, 2)
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
 
@@ -393,24 +394,28 @@ def _describe(spec: SubwordSpec) -> str:
     return text + (f", jamo {spec.jamo_minn}-{spec.jamo_maxn}" if spec.jamo else "")
 
 
+def load_init_model(init, params: TrainParams):
+    """The native model that ``--init`` continues, checked against ``params``."""
+    from w2v.formats import load_model
+
+    base = load_model(init) if _is_path(init) else init  # a path, or a model the library loaded
+    if base.dim != params.dim:
+        raise ParameterError(f"--dim {params.dim} differs from the model's {base.dim}: {init!r}")
+    for name in ("vectors", "output_ns", "output_hs"):
+        weights = getattr(base, name)
+        if weights is not None and not np.isfinite(weights).all():
+            raise ModelError(f"the model's {name} hold NaN or infinity (is the file corrupt?): {init!r}")
+    return base
+
+
 def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at, init, checkpoint,
                  checkpoint_every, resume_command, signals, progress, after_chunk=None,
                  encoding=None, subwords=None) -> TrainedModel:
     if init is not None and read_vocab:
         raise ParameterError("--init and --read-vocab cannot be combined: --init uses the model's vocabulary")
-    base = None
-    if init is not None:
-        from w2v.formats import load_model
-
-        base = load_model(init) if _is_path(init) else init
-        if base.subwords is not None and subwords is None:
-            subwords = SubwordSpec(minn=None, maxn=None)  # a subword model continues as one
-        if base.dim != params.dim:
-            raise ParameterError(f"--dim {params.dim} differs from the model's {base.dim}: {init!r}")
-        for name in ("vectors", "output_ns", "output_hs"):
-            weights = getattr(base, name)
-            if weights is not None and not np.isfinite(weights).all():
-                raise ModelError(f"the model's {name} hold NaN or infinity (is the file corrupt?): {init!r}")
+    base = load_init_model(init, params) if init is not None else None
+    if base is not None and base.subwords is not None and subwords is None:
+        subwords = SubwordSpec(minn=None, maxn=None)  # a subword model continues as one
     vocab, scanned, final_id, old_row = build_vocab(corpus_path, params, read_vocab, workdir, prune_at,
                                                     progress, init=base, after_chunk=after_chunk,
                                                     encoding=encoding)
@@ -592,13 +597,7 @@ class _Run:
         model, state, params, progress = self.model, self.state, self.model.params, self.progress
         vocab = model.vocab
         threads = state.threads
-        keep = vocab.keep_probabilities(params.sample)
-        keep_threshold = np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
-        noise_threshold, noise_alias = noise_tables(vocab, params)
-        if params.hs:
-            codes, points, code_offsets = vocab.huffman()
-        else:
-            codes, points, code_offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
+        keep_threshold, noise_threshold, noise_alias, codes, points, code_offsets = kernel_tables(vocab, params)
         sigmoid_table, log_sigmoid_table = sigmoid_tables()
         syn1neg = model.output_ns if model.output_ns is not None else np.zeros((1, params.dim), np.float32)
         if params.tied:
@@ -757,6 +756,19 @@ def noise_tables(vocab: Vocab, params: TrainParams) -> tuple[np.ndarray, np.ndar
         return np.full(1, 65536, np.uint32), np.zeros(1, np.int32)
     prob, alias = vocab.alias_table(params.ns_exponent)
     return np.minimum(np.floor(prob.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32), alias
+
+
+def kernel_tables(vocab: Vocab, params: TrainParams) -> tuple:
+    """The kernel's tables derived from the counts: (keep_threshold, noise_threshold, noise_alias, codes,
+    points, code_offsets), dummies for the parts that ``params`` do not use."""
+    keep = vocab.keep_probabilities(params.sample)
+    keep_threshold = np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.uint32)
+    noise_threshold, noise_alias = noise_tables(vocab, params)
+    if params.hs:
+        codes, points, code_offsets = vocab.huffman()
+    else:
+        codes, points, code_offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
+    return keep_threshold, noise_threshold, noise_alias, codes, points, code_offsets
 
 
 def _progress_text(done, done_before, total, elapsed, starting_alpha, min_alpha, stats, epochs_reported) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2v.subwords.ngrams import SubwordSpec, spec_hashes_batch
+from w2v.subwords.ngrams import BOW, EOW, SubwordSpec, spec_hashes_batch
 
 # Scripts whose characters are syllables or logograms: one carries what two or three letters do.
 SYLLABIC_SCRIPTS = {
@@ -23,6 +23,7 @@ SYLLABIC_SCRIPTS = {
 SYLLABIC_LENGTHS = (1, 4)  # measured best on Korean (NSMC; see benchmarks/RESULTS_subwords.md)
 ALPHABETIC_LENGTHS = (3, 6)  # fastText's default, tuned for Latin letters
 _SAMPLE_WORDS = 200_000  # the most frequent words decide the script
+_MARK_BUCKETS = 1 << 26
 
 
 @dataclass
@@ -80,9 +81,15 @@ def choose_lengths(words, counts=None) -> tuple[int, int, str]:
 def input_rows(words, spec: SubwordSpec) -> InputRows:
     """Each word's rows in the input matrix, and the sorted buckets its n-gram rows stand for."""
     words = list(words)
-    offsets, hashes = spec_hashes_batch(words, spec)
+    offsets, hashes = spec_hashes_batch(words, spec, compiled_hashes)
     buckets = (hashes % np.uint32(spec.bucket)).astype(np.int64)
-    used, compact = np.unique(buckets, return_inverse=True)
+    if spec.bucket <= _MARK_BUCKETS:  # a mark per bucket: linear, where sorting 10^7 ids takes seconds
+        marked = np.zeros(spec.bucket, dtype=bool)
+        marked[buckets] = True
+        used = np.flatnonzero(marked)
+        compact = (np.cumsum(marked) - 1)[buckets]
+    else:
+        used, compact = np.unique(buckets, return_inverse=True)
     vocab_size = len(words)
     counts = np.diff(offsets) + 1  # its own row first
     out_offsets = np.zeros(vocab_size + 1, dtype=np.int64)
@@ -95,6 +102,16 @@ def input_rows(words, spec: SubwordSpec) -> InputRows:
     return InputRows(used, out_offsets, rows)
 
 
+def compiled_hashes(words, minn: int, maxn: int) -> tuple[np.ndarray, np.ndarray]:
+    """``ngram_hashes_batch`` through the compiled kernel (training imports numba anyway)."""
+    from w2v.subwords.kernels import ngram_hashes
+
+    encoded = [(BOW + word + EOW).encode("utf-8") for word in words]
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=starts[1:])
+    return ngram_hashes(np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, minn, maxn)
+
+
 def initial_input(n_rows: int, dim: int, seed: int) -> np.ndarray:
     """fastText's initialisation of every input row, words and n-grams: uniform in [-1/dim, 1/dim)."""
     rng = np.random.default_rng(seed)
@@ -104,7 +121,7 @@ def initial_input(n_rows: int, dim: int, seed: int) -> np.ndarray:
     return weights
 
 
-def composed_vectors(syn0: np.ndarray, inputs: InputRows, vocab_size: int, block: int = 8192) -> np.ndarray:
+def composed_vectors(syn0: np.ndarray, inputs: InputRows, vocab_size: int, block: int = 1024) -> np.ndarray:
     """Each word's vector: the average of its input rows (fastText's getWordVector), float32 (V, d)."""
     out = np.empty((vocab_size, syn0.shape[1]), dtype=np.float32)
     for start in range(0, vocab_size, block):

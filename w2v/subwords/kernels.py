@@ -248,3 +248,55 @@ def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_thresho
     stats[0] += loss
     stats[1] += predictions
     stats[2] += words_read
+
+
+FNV_OFFSET = np.uint64(2166136261)
+FNV_PRIME = np.uint64(16777619)
+MASK32 = np.uint64(0xFFFFFFFF)
+SIGN_EXTEND = np.uint64(0xFFFFFF00)
+
+
+@njit(nogil=True, cache=True)
+def ngram_hashes(data, word_starts, minn, maxn):
+    """``w2v.subwords.ngrams.ngram_hashes_batch`` compiled: (offsets, uint32 hashes) of every word's n-grams.
+
+    ``data`` holds the UTF-8 bytes of every ``<word>``, word i in ``data[word_starts[i]:word_starts[i + 1]]``.
+    Each n-gram's FNV-1a hash is extended one code point at a time (an n-gram is a prefix of the
+    next longer one from the same start), in fastText's order: by start, then by length.
+    """
+    n_words = word_starts.shape[0] - 1
+    chars = np.empty(data.shape[0] + 1, dtype=np.int64)  # code-point starts of the current word, then its end
+    counts = np.zeros(n_words, dtype=np.int64)
+    for w in range(n_words):
+        n_chars = 0
+        for b in range(word_starts[w], word_starts[w + 1]):
+            if (data[b] & 0xC0) != 0x80:
+                n_chars += 1
+        for i in range(n_chars):
+            for n in range(max(minn, 1), min(maxn, n_chars - i) + 1):
+                if not (n == 1 and (i == 0 or i == n_chars - 1)):
+                    counts[w] += 1
+    offsets = np.zeros(n_words + 1, dtype=np.int64)
+    for w in range(n_words):
+        offsets[w + 1] = offsets[w] + counts[w]
+    hashes = np.empty(offsets[n_words], dtype=np.uint32)
+    for w in range(n_words):
+        n_chars = 0
+        for b in range(word_starts[w], word_starts[w + 1]):
+            if (data[b] & 0xC0) != 0x80:
+                chars[n_chars] = b
+                n_chars += 1
+        chars[n_chars] = word_starts[w + 1]
+        out = offsets[w]
+        for i in range(n_chars):
+            h = FNV_OFFSET
+            for n in range(1, min(maxn, n_chars - i) + 1):
+                for b in range(chars[i + n - 1], chars[i + n]):
+                    byte = np.uint64(data[b])
+                    if byte >= 0x80:  # fastText hashes int8_t bytes: sign-extended
+                        byte |= SIGN_EXTEND
+                    h = ((h ^ byte) * FNV_PRIME) & MASK32
+                if n >= minn and not (n == 1 and (i == 0 or i == n_chars - 1)):
+                    hashes[out] = np.uint32(h)
+                    out += 1
+    return offsets, hashes

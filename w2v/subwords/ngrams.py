@@ -43,6 +43,29 @@ class SubwordSpec:
         return asdict(self)
 
     @classmethod
+    def from_options(cls, subwords: bool, minn=None, maxn=None, bucket=None, jamo=False) -> "SubwordSpec | None":
+        """The spec of the training options --subwords, --minn, --maxn, --bucket and --jamo, checked.
+
+        None without ``subwords``; ``minn``/``maxn`` None are chosen later from the vocabulary's script.
+        """
+        from w2v.errors import ParameterError
+
+        if not subwords:
+            given = [flag for flag, value in (("--minn", minn), ("--maxn", maxn), ("--bucket", bucket),
+                                              ("--jamo", jamo or None)) if value is not None]
+            if given:
+                raise ParameterError(f"{given[0]} needs --subwords")
+            return None
+        for flag, value in (("--minn", minn), ("--maxn", maxn)):
+            if value is not None and not 1 <= value <= 100:
+                raise ParameterError(f"{flag} must be between 1 and 100, got {value}")
+        if minn is not None and maxn is not None and minn > maxn:
+            raise ParameterError(f"--minn {minn} is greater than --maxn {maxn}")
+        if bucket is not None and not 1 <= bucket < 2**31:
+            raise ParameterError(f"--bucket must be between 1 and 2147483647, got {bucket}")
+        return cls(minn=minn, maxn=maxn, bucket=bucket or cls.bucket, jamo=jamo)
+
+    @classmethod
     def from_dict(cls, values: dict) -> "SubwordSpec":
         return cls(**{name: values[name] for name in cls.__dataclass_fields__ if name in values})
 
@@ -163,23 +186,32 @@ def ngram_hashes_batch(words, minn: int, maxn: int) -> tuple[np.ndarray, np.ndar
     return offsets, hashes
 
 
-def spec_hashes_batch(words, spec: SubwordSpec) -> tuple[np.ndarray, np.ndarray]:
-    """``ngram_hashes_batch`` for every n-gram ``spec`` gives (``spec_ngrams``'s order per word)."""
+def spec_hashes_batch(words, spec: SubwordSpec, hashes_batch=None) -> tuple[np.ndarray, np.ndarray]:
+    """``ngram_hashes_batch`` for every n-gram ``spec`` gives (``spec_ngrams``'s order per word).
+
+    ``hashes_batch``: a function with ``ngram_hashes_batch``'s arguments and results to use instead
+    (training passes the compiled one).
+    """
     words = list(words)
-    offsets, hashes = ngram_hashes_batch(words, spec.minn, spec.maxn)
+    hashes_batch = hashes_batch or ngram_hashes_batch
+    offsets, hashes = hashes_batch(words, spec.minn, spec.maxn)
     if not spec.jamo:
         return offsets, hashes
     korean = [i for i, word in enumerate(words) if has_hangul(word)]
     if not korean:
         return offsets, hashes
-    extra_offsets, extra = ngram_hashes_batch([jamo(words[i]) for i in korean], spec.jamo_minn, spec.jamo_maxn)
+    extra_offsets, extra = hashes_batch([jamo(words[i]) for i in korean], spec.jamo_minn, spec.jamo_maxn)
+    korean = np.asarray(korean, dtype=np.int64)
     counts = np.diff(offsets)
-    extra_counts = np.zeros(len(words), dtype=np.int64)
-    extra_counts[korean] = np.diff(extra_offsets)
-    owner = np.concatenate([np.repeat(np.arange(len(words)), counts), np.repeat(np.asarray(korean, dtype=np.int64),
-                                                                                np.diff(extra_offsets))])
-    order = np.argsort(owner, kind="stable")  # per word: its character n-grams, then its jamo n-grams
-    merged = np.concatenate([hashes, extra])[order]
+    extra_counts = np.diff(extra_offsets)
+    new_counts = counts.copy()
+    new_counts[korean] += extra_counts
     new_offsets = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum(counts + extra_counts, out=new_offsets[1:])
+    np.cumsum(new_counts, out=new_offsets[1:])
+    # per word: its character n-grams, then its jamo n-grams
+    merged = np.empty(new_offsets[-1], dtype=np.uint32)
+    shift = np.repeat(new_offsets[:-1] - offsets[:-1], counts)
+    merged[np.arange(hashes.shape[0]) + shift] = hashes
+    shift = np.repeat(new_offsets[korean] + counts[korean] - extra_offsets[:-1], extra_counts)
+    merged[np.arange(extra.shape[0]) + shift] = extra
     return new_offsets, merged

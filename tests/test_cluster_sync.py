@@ -1,0 +1,115 @@
+"""The sync of a cluster run without Ray: workers driven by hand, as the driver does through actors."""
+
+import numpy as np
+import pytest
+
+from tests.test_learning import planted_path  # noqa: F401 - a fixture
+from w2v.cluster.counting import CountMerger, count_shard
+from w2v.cluster.driver import shared_tables
+from w2v.cluster.schedule import SyncSchedule, chunk_bounds, rows_to_send
+from w2v.cluster.sharding import assign, plan_shards
+from w2v.cluster.worker import Worker
+from w2v.params import TrainParams
+from w2v.vocab import Vocab
+
+
+def test_the_schedule_sends_hot_rows_often_and_all_rows_every_k_syncs():
+    schedule = SyncSchedule(every_words=1000, hot_rows=10, full_every=4)
+    assert [schedule.is_full(n) for n in range(1, 9)] == [False, False, False, True] * 2
+    assert rows_to_send(100, 10, full=False) == slice(0, 10)
+    assert rows_to_send(99, 10, full=False, from_end=True) == slice(89, 99)  # the Huffman tree's top
+    assert rows_to_send(100, 10, full=True) == slice(0, 100)
+    assert rows_to_send(5, 10, full=False) == slice(0, 5)
+    assert SyncSchedule.per_epoch().is_full(1) and SyncSchedule.per_epoch().scales(4) == (0.25, 0.25)
+    assert schedule.scales(4) == (0.25, 1.0)  # hot rows averaged, the others added
+    assert SyncSchedule(combine="sum").scales(4) == (1.0, 1.0)
+    assert chunk_bounds(10, 3).tolist() == [0, 3, 6, 10]
+
+
+def workers_for(path, n, **params):
+    params = TrainParams(**dict(dict(dim=16, min_count=1, sample=0, epochs=2, threads=1, seed=5), **params))
+    shards = plan_shards([path], 2 * n)
+    merger = CountMerger()
+    for shard in shards:
+        merger.add(count_shard(shard))
+    vocab, _ = Vocab.from_counts(*merger.result(), params.min_count)
+    tables = shared_tables(vocab, params)
+    workers = [Worker(i, n, [shards[j] for j in group], params) for i, group in enumerate(assign(shards, n))]
+    for worker in workers:
+        worker.setup(tables, None)
+    return workers, vocab
+
+
+def sync(workers, full, hot, scales=(1.0, 1.0)):
+    n = len(workers)
+    parts = [w.deltas(full, hot, n, scales)[1:] for w in workers]
+    combined = [w.combine(*[p[j] for p in parts])[1] for j, w in enumerate(workers)]
+    for w in workers:
+        w.apply(full, hot, *combined)
+    return parts
+
+
+@pytest.mark.parametrize("hs", [False, True])
+def test_after_a_sync_every_worker_holds_the_sum_of_the_changes(planted_path, hs):
+    workers, vocab = workers_for(planted_path, 3, hs=hs, negative=0 if hs else 5)
+    start = [m.copy() for m in workers[0].synced]
+    for w in workers:
+        w.train_round(30_000, 0, 2 * 210_000)
+    before = [[m.copy() for m in w.replica] for w in workers]
+    hot = 20
+    sync(workers, full=False, hot=hot)
+    for m, first in enumerate(start):
+        rows = rows_to_send(first.shape[0], hot, False, from_end=workers[0].from_end[m])
+        expected = first[rows] + sum(b[m][rows] - first[rows] for b in before)
+        for w in workers:
+            np.testing.assert_allclose(w.replica[m][rows], expected, rtol=1e-5, atol=1e-6)
+            np.testing.assert_array_equal(w.synced[m][rows], w.replica[m][rows])
+        # the rows not sent keep each worker's own changes, and their synced value is the start
+        cold = np.ones(first.shape[0], bool)
+        cold[rows] = False
+        for w, b in zip(workers, before):
+            np.testing.assert_array_equal(w.replica[m][cold], b[m][cold])
+            np.testing.assert_array_equal(w.synced[m][cold], first[cold])
+    sync(workers, full=True, hot=hot)
+    for m in range(len(start)):
+        assert all(np.array_equal(w.replica[m], workers[0].replica[m]) for w in workers)
+    for w in workers:
+        w.close()
+
+
+@pytest.fixture
+def two_trained(planted_path):
+    """Two workers after a round of training: (workers, their synced syn0, each one's changes to it)."""
+    workers, _ = workers_for(planted_path, 2)
+    start = workers[0].synced[0].copy()
+    for w in workers:
+        w.train_round(30_000, 0, 2 * 210_000)
+    yield workers, start, [w.replica[0] - start for w in workers]
+    for w in workers:
+        w.close()
+
+
+def test_mixed_averages_the_hot_rows_and_adds_the_others(two_trained):
+    workers, start, changes = two_trained
+    sync(workers, full=True, hot=10, scales=SyncSchedule().scales(2))
+    np.testing.assert_allclose(workers[0].replica[0][:10], start[:10] + (changes[0][:10] + changes[1][:10]) / 2,
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(workers[0].replica[0][10:], start[10:] + changes[0][10:] + changes[1][10:],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_model_averaging_moves_a_row_by_the_mean_change(two_trained):
+    workers, start, changes = two_trained
+    sync(workers, full=True, hot=0, scales=(0.5, 0.5))
+    np.testing.assert_allclose(workers[1].replica[0], start + (changes[0] + changes[1]) / 2, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(workers[1].replica[0], start)
+
+
+def test_a_worker_trains_its_shards_epoch_after_epoch(planted_path):
+    workers, _ = workers_for(planted_path, 2)
+    total = 0
+    while not all(w.state.finished for w in workers):
+        total += sum(w.train_round(50_000, total, 2 * 210_000)["words"] for w in workers)
+    assert total == 2 * 210_000 == sum(2 * w.n_words for w in workers)
+    for w in workers:
+        w.close()
