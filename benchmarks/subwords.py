@@ -378,7 +378,7 @@ def summarise(runs, corpus_key: str, row: str) -> dict | None:
     if not rs:
         return None
     out = {"runs": len(rs)}
-    for key in ("wall_s", "words_per_s", "peak_rss_mib", "model_mib", "pairs_spearman"):
+    for key in ("wall_s", "words_per_s", "peak_rss_mib", "model_mib", "pairs_spearman", "others_cpu"):
         out[key] = _median([r[key] for r in rs])
     out["wall_range"] = (min(r["wall_s"] for r in rs), max(r["wall_s"] for r in rs))
     for key in ("analogy", "analogy_semantic", "analogy_syntactic"):
@@ -390,8 +390,8 @@ def summarise(runs, corpus_key: str, row: str) -> dict | None:
     return out
 
 
-def _pct(value):
-    return "n/a" if value is None else f"{100 * value:.2f} %"
+def _pct(value, digits=2):
+    return "n/a" if value is None else f"{100 * value:.{digits}f} %"
 
 
 def _num(value, fmt="{:.3f}"):
@@ -407,7 +407,9 @@ def markdown(results: dict) -> str:
              f"Settings: skip-gram, dim {meta.get('dim', 100)}, window 5, negative 5, sample 1e-4, min-count 5, "
              f"{meta.get('threads', 2)} threads; each tool's own default learning rate (fastText 0.05, w2v 0.025). "
              f"{meta.get('repeats', 1)} repeat(s) per row, rows alternating; medians. Training wall is the whole "
-             "child process; words/s = corpus words x epochs / that wall. Quality: w2v.evaluate on each model "
+             "child process; words/s = corpus words x epochs / that wall; others' CPU is the share of the "
+             "machine's cores other processes used meanwhile (the machine is shared: compare rows with it in "
+             "mind). Quality: w2v.evaluate on each model "
              "(fastText's .bin read by w2v's reader), words outside the vocabulary composed from their n-grams "
              "when the model has them; analogy accuracy is over every question (a question the model cannot "
              "answer counts as wrong), candidates the 30,000 most frequent words.", ""]
@@ -419,11 +421,11 @@ def markdown(results: dict) -> str:
                   f"`{info['path']}`: {info['words']:,} words, {info['epochs']} epoch(s).", ""]
         if korean:
             head = ("| row | training wall | words/s | peak RSS | model on disk | similarity (Spearman, pairs used) "
-                    "| analogy, all | semantic | syntactic |")
+                    "| analogy, all | semantic | syntactic | others' CPU |")
         else:
             head = ("| row | training wall | words/s | peak RSS | model on disk | WS353 (Spearman, pairs used) "
-                    "| analogy, all | semantic | syntactic |")
-        lines += [head, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                    "| analogy, all | semantic | syntactic | others' CPU |")
+        lines += [head, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for row in info["rows"]:
             s = summarise(runs, corpus_key, row)
             if s is None:
@@ -434,7 +436,7 @@ def markdown(results: dict) -> str:
                 f"| {ROWS[row][0]} | {wall} | {s['words_per_s']:,.0f} | {s['peak_rss_mib']:.0f} MiB "
                 f"| {s['model_mib']:.0f} MiB | {_num(s['pairs_spearman'])} ({s['pairs_used']}/{s['pairs']}) "
                 f"| {_pct(s['analogy'])} ({s['analogy_seen']}/{s['analogy_questions']} answerable) "
-                f"| {_pct(s['analogy_semantic'])} | {_pct(s['analogy_syntactic'])} |")
+                f"| {_pct(s['analogy_semantic'])} | {_pct(s['analogy_syntactic'])} | {_pct(s['others_cpu'], 0)} |")
         lines.append("")
         notes = [f"- {ROWS[row][0]}: {s['subwords_line']}" for row in info["rows"]
                  for s in [summarise(runs, corpus_key, row)] if s and s.get("subwords_line")]
