@@ -272,6 +272,37 @@ def interop_check(setup, corpus_key: str, row: str) -> dict:
 
 
 # ---------------------------------------------------------------------------
+# query latency: a fresh process per query, as a user at a shell runs one
+
+
+QUERY_WORD = "영화관에서"  # not in NSMC's vocabulary at min-count 5: composed from its n-grams
+
+
+def time_queries(setup, corpus_key: str, repeats: int = 3) -> list[dict]:
+    """Median wall and peak RSS of `w2v nearest WORD` on each model, and of `fasttext nn` on its .bin."""
+    folder = setup.work / corpus_key
+    fast = folder / "fasttext-1-4.bin"
+    converted = folder / "fasttext-1-4.converted.w2v"
+    if fast.exists() and not converted.exists():
+        subprocess.run(setup.w2v + ["convert", str(fast), str(converted)], check=True, env=setup.env, cwd=ROOT,
+                       capture_output=True)
+    cases = [(f"w2v nearest on {m.name}", setup.w2v + ["nearest", QUERY_WORD, "-m", str(m), "-k", "3"], None)
+             for m in (fast, converted, folder / "w2v-subwords.w2v") if m.exists()]
+    if fast.exists():
+        cases.append((f"fasttext nn {fast.name}", [setup.fasttext, "nn", str(fast), "3"], QUERY_WORD + "\n"))
+    out = []
+    for label, cmd, stdin in cases:
+        harness.run_measured(cmd, stdin_text=stdin, env=setup.env, cwd=ROOT)  # warms the page cache
+        runs = [harness.run_measured(cmd, stdin_text=stdin, env=setup.env, cwd=ROOT).check(label)
+                for _ in range(repeats)]
+        out.append({"corpus": corpus_key, "label": label, "command": shlex.join(cmd),
+                    "wall_s": _median([r.wall for r in runs]), "peak_rss_mib": _median([r.peak_rss_kib for r in runs]) / 1024,
+                    "answer": runs[0].stdout.split()[:1]})
+        log(f"    {label}: {out[-1]['wall_s']:.2f} s, {out[-1]['peak_rss_mib']:.0f} MiB")
+    return out
+
+
+# ---------------------------------------------------------------------------
 # the run
 
 
@@ -318,8 +349,9 @@ def merged(earlier: dict, new: dict) -> dict:
         rows = set(out["corpora"].get(corpus_key, {}).get("rows", [])) | set(info["rows"])
         out["corpora"][corpus_key] = dict(info, rows=[r for r in CORPORA[corpus_key][1] if r in rows])
     out["meta"] = dict(new["meta"], command=earlier.get("meta", {}).get("command", "") + " ; " + new["meta"]["command"])
-    if new.get("tokenize"):
-        out["tokenize"] = new["tokenize"]
+    for key in ("tokenize", "queries"):
+        if new.get(key):
+            out[key] = new[key]
     return out
 
 
@@ -346,7 +378,7 @@ def summarise(runs, corpus_key: str, row: str) -> dict | None:
     if not rs:
         return None
     out = {"runs": len(rs)}
-    for key in ("wall_s", "words_per_s", "peak_rss_mib", "model_mib", "pairs_spearman"):
+    for key in ("wall_s", "words_per_s", "peak_rss_mib", "model_mib", "pairs_spearman", "others_cpu"):
         out[key] = _median([r[key] for r in rs])
     out["wall_range"] = (min(r["wall_s"] for r in rs), max(r["wall_s"] for r in rs))
     for key in ("analogy", "analogy_semantic", "analogy_syntactic"):
@@ -358,8 +390,8 @@ def summarise(runs, corpus_key: str, row: str) -> dict | None:
     return out
 
 
-def _pct(value):
-    return "n/a" if value is None else f"{100 * value:.2f} %"
+def _pct(value, digits=2):
+    return "n/a" if value is None else f"{100 * value:.{digits}f} %"
 
 
 def _num(value, fmt="{:.3f}"):
@@ -375,7 +407,9 @@ def markdown(results: dict) -> str:
              f"Settings: skip-gram, dim {meta.get('dim', 100)}, window 5, negative 5, sample 1e-4, min-count 5, "
              f"{meta.get('threads', 2)} threads; each tool's own default learning rate (fastText 0.05, w2v 0.025). "
              f"{meta.get('repeats', 1)} repeat(s) per row, rows alternating; medians. Training wall is the whole "
-             "child process; words/s = corpus words x epochs / that wall. Quality: w2v.evaluate on each model "
+             "child process; words/s = corpus words x epochs / that wall; others' CPU is the share of the "
+             "machine's cores other processes used meanwhile (the machine is shared: compare rows with it in "
+             "mind). Quality: w2v.evaluate on each model "
              "(fastText's .bin read by w2v's reader), words outside the vocabulary composed from their n-grams "
              "when the model has them; analogy accuracy is over every question (a question the model cannot "
              "answer counts as wrong), candidates the 30,000 most frequent words.", ""]
@@ -387,11 +421,11 @@ def markdown(results: dict) -> str:
                   f"`{info['path']}`: {info['words']:,} words, {info['epochs']} epoch(s).", ""]
         if korean:
             head = ("| row | training wall | words/s | peak RSS | model on disk | similarity (Spearman, pairs used) "
-                    "| analogy, all | semantic | syntactic |")
+                    "| analogy, all | semantic | syntactic | others' CPU |")
         else:
             head = ("| row | training wall | words/s | peak RSS | model on disk | WS353 (Spearman, pairs used) "
-                    "| analogy, all | semantic | syntactic |")
-        lines += [head, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                    "| analogy, all | semantic | syntactic | others' CPU |")
+        lines += [head, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for row in info["rows"]:
             s = summarise(runs, corpus_key, row)
             if s is None:
@@ -402,12 +436,21 @@ def markdown(results: dict) -> str:
                 f"| {ROWS[row][0]} | {wall} | {s['words_per_s']:,.0f} | {s['peak_rss_mib']:.0f} MiB "
                 f"| {s['model_mib']:.0f} MiB | {_num(s['pairs_spearman'])} ({s['pairs_used']}/{s['pairs']}) "
                 f"| {_pct(s['analogy'])} ({s['analogy_seen']}/{s['analogy_questions']} answerable) "
-                f"| {_pct(s['analogy_semantic'])} | {_pct(s['analogy_syntactic'])} |")
+                f"| {_pct(s['analogy_semantic'])} | {_pct(s['analogy_syntactic'])} | {_pct(s['others_cpu'], 0)} |")
         lines.append("")
         notes = [f"- {ROWS[row][0]}: {s['subwords_line']}" for row in info["rows"]
                  for s in [summarise(runs, corpus_key, row)] if s and s.get("subwords_line")]
         lines += notes + ([""] if notes else [])
         lines += ratios(runs, corpus_key, info["rows"])
+    if results.get("queries"):
+        lines += ["## Query latency", "",
+                  f"A fresh process per query, `{QUERY_WORD}` (not in the vocabulary: composed from its n-grams), "
+                  "the page cache warm; median of 3. fastText's `nn` loads the whole .bin and composes every word "
+                  "before it answers; w2v reads fastText's .bin memory-mapped and composes the vocabulary words; "
+                  "`w2v convert` turns that .bin into a compact native model, which queries map as they are.", "",
+                  "| query | wall | peak RSS |", "| --- | --- | --- |"]
+        lines += [f"| {q['label']} | {q['wall_s']:.2f} s | {q['peak_rss_mib']:.0f} MiB |" for q in results["queries"]]
+        lines.append("")
     if results.get("tokenize"):
         t = results["tokenize"]
         lines += ["## `w2v tokenize` speed", "",
@@ -478,6 +521,8 @@ def parse_args(argv=None):
     p.add_argument("--out", default=str(HERE / "out"))
     p.add_argument("--report", default=str(HERE / "RESULTS_subwords.md"))
     p.add_argument("--report-only", action="store_true", help="rewrite the report from out/subwords.json")
+    p.add_argument("--queries", action="store_true",
+                   help="only time fresh-process queries on the NSMC models an earlier run left")
     p.add_argument("--append", action="store_true",
                    help="add to out/subwords.json (rows run again replace their earlier runs): one row or corpus "
                         "at a time, each under its own lock")
@@ -515,7 +560,7 @@ def main(argv=None) -> int:
             "fasttext": args.fasttext}}
         slice_tag = f".head{args.head_lines}" if args.head_lines else ""
         nsmc = None
-        for corpus_key in args.corpora:
+        for corpus_key in [] if args.queries else args.corpora:
             rows = [r for r in CORPORA[corpus_key][1] if args.rows is None or r in args.rows]
             if corpus_key.startswith("nsmc"):
                 nsmc = nsmc or plain_corpus(Path(args.nsmc), setup.work / f"nsmc{slice_tag}.txt", args.head_lines, None)
@@ -527,6 +572,8 @@ def main(argv=None) -> int:
                 tag = f".head{args.head_words}" if args.head_words else ""
                 corpus = plain_corpus(Path(args.text8), setup.work / f"text8{tag}.txt", None, args.head_words)
                 benchmark(setup, corpus_key, corpus, rows, args.text8_epochs, results)
+        if args.queries:
+            results["queries"] = time_queries(setup, "nsmc")
         save(setup, results)
         if setup.earlier:
             results = merged(setup.earlier, results)

@@ -289,3 +289,22 @@ def test_export_fasttext_bin_refuses_jamo_and_whole_token_models(trained):
     result = run("export", "--fasttext-bin", "-m", whole, "-o", folder / "whole.bin")
     assert result.output == f"Error: --fasttext-bin needs a subword model (trained with --subwords): {str(whole)!r}\n"
     assert run("export", "--fasttext-bin", "-m", jamo, "-o", "-").exit_code == 2
+
+
+def test_convert_a_bin_to_a_small_native_subword_model(gensim_bin, tmp_path):
+    from w2v.formats import load_model
+
+    model, path = gensim_bin
+    out = tmp_path / "ft.w2v"
+    result = run("convert", path, out)
+    assert result.exit_code == 0, result.output
+    native, dense = load_vectors(out), load_vectors(path)
+    assert list(native.words) == list(dense.words)
+    close(native.vectors, dense.vectors)
+    table = load_model(out).subwords
+    assert table.buckets is not None and 0 < table.buckets.shape[0] < 3000  # only the buckets words use
+    close(table.vectors, dense.subwords.vectors[table.buckets])
+    for word in OOV:  # composition averages the rows training touched (fastText's also its untrained ones)
+        used = [b for b in ngram_buckets(word, table.spec) if b in set(table.buckets.tolist())]
+        close(native.vector(word), dense.subwords.vectors[used].mean(axis=0))
+    assert out.stat().st_size < path.stat().st_size / 2

@@ -513,3 +513,11 @@ def test_native_text_binary_native_round_trip(tmp_path):
     n = load_vectors(tmp_path / "d.w2v")
     assert n.words == words
     np.testing.assert_array_equal(n.vectors, b.vectors)
+
+
+@pytest.mark.parametrize("content", [b"8 9999999999 ", b"8 9999999999\nw \x00\x00\x80?", b"99999999999999 3\na 1 2 3\n"])
+def test_a_header_claiming_more_than_the_file_holds_allocates_nothing_for_it(tmp_path, content):
+    path = tmp_path / "huge-header"
+    path.write_bytes(content)
+    with pytest.raises(ModelError, match="vectors file ends early"):
+        load_vectors(path)

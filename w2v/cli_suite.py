@@ -397,13 +397,16 @@ def convert(source, target, fmt, limit, which):
     IN may be any format w2v reads (native model, word2vec text or binary,
     fastText .vec, headerless GloVe text; - for stdin), detected from its content.
     'text' is word2vec's text format (also fastText's .vec); 'glove' is the same
-    without the 'V d' header line. OUT - writes to stdout (give --to).
+    without the 'V d' header line. OUT - writes to stdout (give --to). A subword
+    model (a fastText .bin too) stays one in native OUT: its trained n-gram rows
+    are kept, so unseen words are still composed, and queries then start at once.
 
     \b
     Example:
       w2v convert GoogleNews-vectors-negative300.bin news.w2v --limit 500000
       w2v convert text8.w2v vectors.txt
       w2v convert glove.6B.100d.txt glove.w2v
+      w2v convert cc.ko.300.bin ko.w2v                 # fastText's vectors, n-grams too
       w2v convert text8.w2v output-vectors.txt --vectors out
     """
     from w2v.formats import format_for_path, load_vectors, save_vectors
@@ -415,7 +418,7 @@ def convert(source, target, fmt, limit, which):
                                  f"binary or glove (or name it .w2v, .txt, .vec, .bin or .glove)")
     with _spooled(source) as path:
         vectors = load_vectors(path, limit=limit, which=which)
-    save_vectors(target, vectors.words, vectors.vectors, fmt, counts=vectors.counts)
+    save_vectors(target, vectors.words, vectors.vectors, fmt, counts=vectors.counts, subwords=vectors.subwords)
     where = "standard output" if target == "-" else target
     click.echo(f"wrote {len(vectors):,} vectors x {vectors.dim} dimensions to {where} ({fmt})", err=True)
 

@@ -331,11 +331,12 @@ def format_for_path(path) -> str | None:
     return EXTENSION_FORMATS.get(extension)
 
 
-def save_vectors(path, words, vectors, fmt: str, counts=None) -> None:
+def save_vectors(path, words, vectors, fmt: str, counts=None, subwords=None) -> None:
     """Write vectors in one of ``VECTOR_FORMATS``; "-" is stdout for every format but native.
 
     Words that cannot be written (whitespace in a word2vec-format word, an empty word)
-    are a ModelError naming the word.
+    are a ModelError naming the word. ``subwords`` (a SubwordTable) is kept by the native
+    format, compacted to the buckets the words use (a fastText .bin's dense table becomes small).
     """
     if fmt not in VECTOR_FORMATS:
         raise ParameterError(f"unknown vectors format {fmt!r} (choose from {', '.join(VECTOR_FORMATS)})")
@@ -344,7 +345,11 @@ def save_vectors(path, words, vectors, fmt: str, counts=None) -> None:
             if os.fspath(path) == "-":
                 raise ParameterError("a native model cannot be written to standard output;"
                                      " give a file name or another format")
-            save_model(path, words, vectors, counts)
+            if subwords is not None and subwords.buckets is None:
+                from .subwords.fasttext import compact_table
+
+                subwords = compact_table(words, subwords)
+            save_model(path, words, vectors, counts, subwords=subwords)
         else:
             save_word2vec(path, words, vectors, binary=fmt == "binary", header=fmt != "glove")
     except ValueError as e:
@@ -548,13 +553,17 @@ def load_vectors(path, limit: int | None = None, which: str = "in") -> Vectors:
                 raise ModelError(f"invalid header {first[bom:].strip().decode('ascii')!r}:"
                                  f" {path!r}")
             body = f.tell()
-            binary = _looks_binary(f.read(4 * dim + 1024), dim)
-            f.seek(body)
             n = count if limit is None else min(count, limit)
+            # Never allocate for more rows than the file can hold (a value takes 2 bytes at least, "0 "),
+            # whatever the header claims: the readers then report how many rows they found.
+            room = os.fstat(f.fileno()).st_size - body
+            fits = min(n, room // (2 * dim))
+            binary = _looks_binary(f.read(min(4 * dim + 1024, room + 1)), dim)
+            f.seek(body)
             if binary:
-                words, vectors = _read_binary(f, path, count, dim, n)
+                words, vectors = _read_binary(f, path, count, dim, n, fits)
             else:
-                words, vectors = _read_text(f, path, dim, count, n, first_line=2)
+                words, vectors = _read_text(f, path, dim, count, n, first_line=2, fits=fits)
         else:
             dim = len(tokens) - 1
             if dim < 1 or not _all_numbers(tokens[1:]):
@@ -586,10 +595,10 @@ def _looks_binary(sample: bytes, dim: int) -> bool:
     return not (line and _TEXT_BYTES.issuperset(line) and len(line.split()) >= min(dim, 2))
 
 
-def _read_binary(f, path, count, dim, n):
-    """The C tool's layout: b"word " + dim float32, usually followed by b"\\n"."""
+def _read_binary(f, path, count, dim, n, fits=None):
+    """The C tool's layout: b"word " + dim float32, usually followed by b"\\n" (``fits``: rows the file can hold)."""
     row = 4 * dim
-    vectors = np.empty((n, dim), dtype=np.float32)
+    vectors = np.empty((n if fits is None else fits, dim), dtype=np.float32)
     words = []
     buf, pos = b"", 0
     newline = None  # whether each vector is followed by b"\n", as learned from the first one
@@ -641,7 +650,7 @@ def _check_finite(vectors, words, path, where):
         raise ModelError(f"vector for {words[i]!r} contains NaN or infinity ({where(i)}): {path!r}")
 
 
-def _read_text(f, path, dim, count, n, first_line):
+def _read_text(f, path, dim, count, n, first_line, fits=None):
     """Rows of ``word v1 ... vd``, parsed a block of lines at a time.
 
     ``count`` is the header's vector count (None for headerless GloVe files), ``n``
@@ -650,7 +659,8 @@ def _read_text(f, path, dim, count, n, first_line):
     words: list[str] = []
     blocks: list[np.ndarray] = []
     # With a header the size is known: fill one array (no second copy at the end).
-    whole = np.empty((count if n is None else n, dim), dtype=np.float32) if count is not None else None
+    rows = count if n is None else n
+    whole = np.empty((rows if fits is None else min(rows, fits), dim), dtype=np.float32) if count is not None else None
     have = 0
     line_number = first_line
     leftover = b""

@@ -21,6 +21,11 @@ fastText's ``getWordVector``: the mean of its own row and its n-gram rows (``</s
 has no n-grams); these are composed on loading, in blocks. A word outside the vocabulary is
 composed from the dense n-gram table (``SubwordTable`` with ``buckets=None``).
 
+``compact_table`` keeps the rows of a dense table that vocabulary words use (the only ones
+training updated): ``w2v convert model.bin model.w2v`` writes a native subword model from a
+fastText .bin, a fraction of its size, that later queries memory-map instead of composing every
+vocabulary word again.
+
 Writing takes a subword model (compact n-gram table) and writes fastText's dense input matrix.
 Buckets no vocabulary word uses are written as zeros, not as fastText's random initialisation:
 they were never trained, and zeros keep an out-of-vocabulary word's composed vector pointing
@@ -213,6 +218,16 @@ def fasttext_vectors(model: FastTextModel, limit: int | None = None) -> Vectors:
         vectors[start:start + len(block)] = sums * (1 / (1 + np.diff(offsets))).astype(np.float32)[:, None]
     _check_finite(vectors, words, model.path)
     return Vectors(words, vectors, counts=model.counts[:n], subwords=table)
+
+
+def compact_table(words, dense: SubwordTable) -> SubwordTable:
+    """The rows of a dense table (a fastText .bin's) that ``words`` use: the ones training touched."""
+    used = []
+    step = max(1, _BLOCK_FLOATS // 16)
+    for start in range(0, len(words), step):
+        used.append(np.unique(_ngram_rows(list(words[start:start + step]), dense.spec)[1]))
+    buckets = np.unique(np.concatenate(used)) if used else np.zeros(0, dtype=np.int64)
+    return SubwordTable(dense.spec, np.asarray(dense.vectors[buckets], dtype=np.float32), buckets)
 
 
 def _ngram_rows(words, spec: SubwordSpec):
