@@ -483,3 +483,33 @@ def test_closing_early_stops_the_reading_thread(tmp_path):
     with open_source(tmp_path / "c.gz") as opened:
         assert opened.stream.read(10) == PLAIN[:10]
     assert not any(t.name == "w2v-reader" for t in threading.enumerate())
+
+
+def test_an_interrupted_read_of_a_silent_pipe_does_not_hang():
+    # Ctrl-C while the reading thread waits on a pipe whose writer has gone quiet (past the sample)
+    import signal
+    import threading
+    import time
+
+    data = gzip.compress(PLAIN * 40)
+    read_end, write_end = os.pipe()
+    writer = threading.Thread(target=os.write, args=(write_end, data[: len(data) * 9 // 10]), daemon=True)
+    writer.start()
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    started = time.monotonic()
+    try:
+        with open(read_end, "rb", buffering=0) as pipe, pytest.raises(KeyboardInterrupt):
+            with open_source(pipe) as opened:
+                assert opened.stream.read(10) == PLAIN[:10]  # the sample came through
+                signal.setitimer(signal.ITIMER_REAL, 0.3)
+                while opened.stream.read(1 << 20):
+                    pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        os.close(write_end)
+    assert time.monotonic() - started < 10

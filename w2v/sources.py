@@ -483,9 +483,12 @@ class _Prefetched(_Raw):
         return n
 
     def close(self):
-        """Stop the thread (it may be waiting for room in the queue) before the file is closed."""
+        """Stop the thread (it may be waiting for room in the queue) before the file is closed.
+
+        Not forever: a thread blocked reading a silent pipe is a daemon and ends with the process.
+        """
         self.stopping.set()
-        self.thread.join()
+        self.thread.join(timeout=1.0)
 
 
 class _Guarded(_Raw):
