@@ -337,12 +337,15 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
             if use_hs:
                 loss += hierarchical_softmax_update(syn0, context, word, syn1, neu1e, alpha, codes, points,
                                                     code_offsets, sigmoid_table, loss_table)
-            if negative > 0 and not batched_ns:
-                source, row = syn0, np.int64(context)
-                if tied:  # the output updates may change the context row: predict from a copy
-                    copy_row(syn0, context, hidden, 0, dim)
-                    source, row = hidden, np.int64(0)
-                state, step_loss = negative_sampling_update(source, row, word, syn1neg, neu1e, negative, alpha,
+            if negative > 0 and not batched_ns and tied:
+                # The output updates may change the context row: predict from a copy.
+                copy_row(syn0, context, hidden, 0, dim)
+                state, step_loss = negative_sampling_update(hidden, 0, word, syn1neg, neu1e, negative, alpha,
+                                                            state, noise_threshold, noise_alias,
+                                                            sigmoid_table, loss_table)
+                loss += step_loss
+            elif negative > 0 and not batched_ns:
+                state, step_loss = negative_sampling_update(syn0, context, word, syn1neg, neu1e, negative, alpha,
                                                             state, noise_threshold, noise_alias,
                                                             sigmoid_table, loss_table)
                 loss += step_loss
