@@ -203,11 +203,15 @@ def report(folder: Path) -> str:
                 what = f"kill -9 of a worker at {moments} of the run; {s['restarts']} restarts"
                 words = s["words"]
             else:
-                what = f"SIGINT to the driver at ~{100 * r['interrupt']:.0f} %, exit {r['first_exit']}; resumed, exit " \
-                       f"{r.get('second_exit')}"
+                at = re.search(r"at ([0-9.]+%)", r.get("first_message", ""))
+                what = f"SIGINT to the driver at {at.group(1) if at else '?'}, exit {r['first_exit']}; resumed, " \
+                       f"exit {r.get('second_exit')}"
                 words = r.get("words_trained") or 0
             out.append(f"| {name} | {what} | {_pct(r['analogy'])} | {_rho(r['ws353'])} | {words:,} |")
         out.append("")
+    notes = folder / "NOTES.md"  # what the figures say, written by hand after a run
+    if notes.exists():
+        out += [notes.read_text()]
     return "\n".join(out) + "\n"
 
 
