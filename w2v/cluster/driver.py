@@ -10,7 +10,8 @@ worker to worker through Ray's object store.
 Faults: a worker whose process dies is restarted by Ray; the driver gives it the
 synced model of a surviving worker (or the last full snapshot when none
 survived) and the state it had at that sync, and the round it lost is trained
-again. Ctrl-C or SIGTERM ends the round, syncs all rows and saves a checkpoint.
+again. (What it had changed in the rows a hot sync does not send, since the last
+full sync, is lost with it: a few rounds of its rare words' updates.) Ctrl-C or SIGTERM ends the round, syncs all rows and saves a checkpoint.
 """
 
 from __future__ import annotations
