@@ -10,8 +10,8 @@ so nothing here may import numba (training modules import it themselves). The
 library's names are loaded on first use.
 """
 
-import sys
-import types
+import sys as _sys
+import types as _types
 
 __version__ = "0.1.0"
 
@@ -78,15 +78,15 @@ class _Train:
         delattr(_trainer_module(), name)
 
 
-class _Package(types.ModuleType):
+class _Package(_types.ModuleType):
     def __setattr__(self, name, value):
-        if name == "train" and isinstance(value, types.ModuleType):
+        if name == "train" and isinstance(value, _types.ModuleType):
             return  # importing w2v.train binds it here: keep the function, which reaches the module
         super().__setattr__(name, value)
 
 
 train = _Train()
-sys.modules[__name__].__class__ = _Package
+_sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name):
@@ -101,4 +101,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted({name for name in globals() if not name.startswith("_")} | set(_LAZY) | {"__version__"})
