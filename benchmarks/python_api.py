@@ -227,7 +227,9 @@ def git_commit():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--text8", default=os.path.join(ROOT, "..", "scratch", "pyapi", "text8"))
-    parser.add_argument("--questions", default=os.path.join(ROOT, "..", "shared", "corpora", "questions-words.txt"))
+    corpora = os.environ.get("W2V_CORPORA_MIRROR", os.path.join(ROOT, "..", "shared", "corpora"))
+    parser.add_argument("--questions", default=os.path.join(corpora, "questions-words.txt"),
+                        help="analogy questions (default: $W2V_CORPORA_MIRROR, else ../shared/corpora beside the clone)")
     parser.add_argument("--modes", default="cbow,sg")
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--repeats", type=int, default=2)
