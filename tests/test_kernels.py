@@ -1,7 +1,5 @@
 """The jitted kernels against the naive reference in tests/reference.py, at one thread."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -179,18 +177,3 @@ def test_subsampling_keeps_words_with_their_keep_probability():
     # CBOW makes one prediction per kept word (each has a kept neighbour); sd of the share ~0.002.
     assert stats[2] == 40_000
     assert 0.24 < stats[1] / 40_000 < 0.26
-
-
-@pytest.mark.parametrize("flags", [["--cbow"], ["--skipgram", "--hs", "--negative", "0"]])
-def test_the_kernel_loaded_during_the_scan_is_the_one_training_calls(tmp_path, flags):
-    """The background load must use the training call's argument types, or it loads a second kernel."""
-    corpus = tmp_path / "c.txt"
-    corpus.write_text("the cat sat on the mat\n" * 200)
-    script = ("import sys; from w2v.cli import cli; from w2v import kernels\n"
-              "try:\n    cli(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-              "print(len(kernels.train_span.signatures))")
-    args = ["train", str(corpus), "-o", str(tmp_path / "m.w2v"), "--min-count", "1", "--dim", "8", "--epochs", "1",
-            "-q", *flags]
-    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "1"

@@ -40,6 +40,9 @@ LCG_ADD = np.uint64(11)
 U16 = np.uint64(16)
 U32 = np.uint64(32)
 MASK16 = np.uint64(0xFFFF)
+# Row 0 of a (1, dim) scratch matrix, typed like a sentence's word ids: a literal 0 would make
+# the callee compile a second specialisation for it.
+ROW0 = np.int32(0)
 
 
 def sigmoid_tables():
@@ -114,6 +117,12 @@ def predict(f, positive, sigmoid_table, loss_table):
     return F0, f - f
 
 
+# Inlining: the one-line helpers above and below are inlined into their callers (their call
+# overhead would cost in the innermost loops); the per-prediction updates and the per-sentence
+# loops are compiled once each and called. Numba's IR-level inlining re-types the inlined body
+# at every call site, and inlining everything made a cold compile 22-26 s instead of 6-9 s, while
+# the kernel's speed is the same either way (benchmarks/PROFILE.md, "Compile time").
+
 # Rows are addressed as (matrix, row index), never as row views: a view of a shared matrix
 # increments its reference count atomically, and two threads doing that on every row access
 # fight over one cache line.
@@ -141,7 +150,7 @@ def copy_row(x, i, y, j, n):
         y[j, k] = x[i, k]
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
 def negative_sampling_update(hidden, h, word, syn1neg, neu1e, negative, alpha, state,
                              noise_threshold, noise_alias, sigmoid_table, loss_table):
     """One positive and ``negative`` noise targets for the hidden vector hidden[h] (word2vec.c's update).
@@ -168,7 +177,7 @@ def negative_sampling_update(hidden, h, word, syn1neg, neu1e, negative, alpha, s
     return state, loss
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
 def batched_negative_sampling(hidden, h, word, syn1neg, neu1e, negative, alpha, state,
                               noise_threshold, noise_alias, sigmoid_table, loss_table, targets, gradients):
     """negative_sampling_update in three passes: draw every target, score them all, then update.
@@ -194,7 +203,7 @@ def batched_negative_sampling(hidden, h, word, syn1neg, neu1e, negative, alpha, 
     return state, loss
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
 def hierarchical_softmax_update(hidden, h, word, syn1, neu1e, alpha, codes, points, code_offsets,
                                 sigmoid_table, loss_table):
     """Walk ``word``'s Huffman path; nodes scored beyond +-MAX_EXP are skipped, as in word2vec.c."""
@@ -213,7 +222,7 @@ def hierarchical_softmax_update(hidden, h, word, syn1, neu1e, alpha, codes, poin
     return loss
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
 def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, alpha, state,
                             noise_threshold, noise_alias, sigmoid_table, loss_table,
                             targets, gradients, errors, inputs, tied=False):
@@ -258,14 +267,98 @@ def batched_skipgram_window(contexts, n_context, word, syn0, syn1neg, negative, 
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow,
-                   batched, alpha, state, noise_threshold, noise_alias, codes, points,
-                   code_offsets, sigmoid_table, loss_table,
-                   hidden, neu1e, contexts, targets, gradients, errors, inputs, tied=False):
-    """Train on one (subsampled) sentence. Returns (rng state, loss sum, number of predictions).
+def next_sentence(ids, position, end, keep_threshold, state, sentence):
+    """Fill ``sentence`` from ids[position:end] up to a sentence end (-1), ``end`` or MAX_SENTENCE_LENGTH.
 
-    ``hidden`` and ``neu1e`` are (1, dim) scratch rows; ``inputs`` is (2 * window, dim) scratch
-    for ``tied`` (``syn1neg`` is then ``syn0``).
+    Frequent words are dropped with word2vec.c's subsampling. Returns (next position, sentence
+    length, words read, rng state).
+    """
+    length = 0
+    words_read = 0
+    while position < end:
+        word = ids[position]
+        position += 1
+        if word < 0:
+            break
+        words_read += 1
+        threshold = keep_threshold[word]
+        if threshold < 65536:  # word2vec.c's subsampling of frequent words
+            state = lcg_next(state)
+            if ((state >> U16) & MASK16) >= threshold:
+                continue
+        sentence[length] = word
+        length += 1
+        if length == MAX_SENTENCE_LENGTH:
+            break
+    return position, length, words_read, state
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def decayed_alpha(starting_alpha, min_alpha, words_before, words_read, n_threads, total_words):
+    """word2vec.c's linear decay, driven by every thread's progress (the others assumed at this pace)."""
+    progress = (words_before + words_read * n_threads) / (total_words + 1.0)
+    return np.float32(max(starting_alpha * (1.0 - progress), min_alpha))
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def cbow_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, batched, alpha, state,
+                  noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
+                  hidden, neu1e, targets, gradients):
+    """CBOW on one (subsampled) sentence: the context's average predicts the centre word.
+
+    Returns (rng state, loss sum, number of predictions). ``hidden`` and ``neu1e`` are (1, dim)
+    scratch rows.
+    """
+    dim = syn0.shape[1]
+    loss = np.float64(0.0)
+    predictions = 0
+    for position in range(length):
+        word = sentence[position]
+        state = lcg_next(state)
+        reach = window - uniform_below(state, window)  # word2vec.c's random window shrink
+        start = max(position - reach, 0)
+        stop = min(position + reach + 1, length)
+        for k in range(dim):
+            hidden[0, k] = F0
+            neu1e[0, k] = F0
+        n_context = 0
+        for j in range(start, stop):
+            if j != position:
+                axpy(F1, syn0, sentence[j], hidden, 0, dim)
+                n_context += 1
+        if n_context == 0:
+            continue
+        scale = F1 / np.float32(n_context)
+        for k in range(dim):
+            hidden[0, k] *= scale
+        if use_hs:
+            loss += hierarchical_softmax_update(hidden, ROW0, word, syn1, neu1e, alpha, codes, points,
+                                                code_offsets, sigmoid_table, loss_table)
+        if batched and negative > 0:
+            state, step_loss = batched_negative_sampling(hidden, ROW0, word, syn1neg, neu1e, negative, alpha,
+                                                         state, noise_threshold, noise_alias,
+                                                         sigmoid_table, loss_table, targets, gradients)
+            loss += step_loss
+        elif negative > 0:
+            state, step_loss = negative_sampling_update(hidden, ROW0, word, syn1neg, neu1e, negative, alpha,
+                                                        state, noise_threshold, noise_alias,
+                                                        sigmoid_table, loss_table)
+            loss += step_loss
+        for j in range(start, stop):
+            if j != position:
+                axpy(F1, neu1e, 0, syn0, sentence[j], dim)
+        predictions += 1
+    return state, loss, predictions
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def skipgram_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, batched, alpha, state,
+                      noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
+                      hidden, neu1e, contexts, targets, gradients, errors, inputs, tied):
+    """Skip-gram on one (subsampled) sentence: each context word's input vector predicts the centre.
+
+    Returns (rng state, loss sum, number of predictions). ``hidden`` and ``neu1e`` are (1, dim)
+    scratch rows; ``inputs`` is (2 * window, dim) scratch for ``tied`` (``syn1neg`` is then ``syn0``).
     """
     dim = syn0.shape[1]
     loss = np.float64(0.0)
@@ -277,43 +370,8 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
         reach = window - uniform_below(state, window)  # word2vec.c's random window shrink
         start = max(position - reach, 0)
         stop = min(position + reach + 1, length)
-
-        if use_cbow:
-            for k in range(dim):
-                hidden[0, k] = F0
-                neu1e[0, k] = F0
-            n_context = 0
-            for j in range(start, stop):
-                if j != position:
-                    axpy(F1, syn0, sentence[j], hidden, 0, dim)
-                    n_context += 1
-            if n_context == 0:
-                continue
-            scale = F1 / np.float32(n_context)
-            for k in range(dim):
-                hidden[0, k] *= scale
-            if use_hs:
-                loss += hierarchical_softmax_update(hidden, 0, word, syn1, neu1e, alpha, codes, points,
-                                                    code_offsets, sigmoid_table, loss_table)
-            if batched_ns:
-                state, step_loss = batched_negative_sampling(hidden, 0, word, syn1neg, neu1e, negative, alpha,
-                                                             state, noise_threshold, noise_alias,
-                                                             sigmoid_table, loss_table, targets, gradients)
-                loss += step_loss
-            elif negative > 0:
-                state, step_loss = negative_sampling_update(hidden, 0, word, syn1neg, neu1e, negative, alpha,
-                                                            state, noise_threshold, noise_alias,
-                                                            sigmoid_table, loss_table)
-                loss += step_loss
-            for j in range(start, stop):
-                if j != position:
-                    axpy(F1, neu1e, 0, syn0, sentence[j], dim)
-            predictions += 1
-            continue
-
-        # Skip-gram: each context word's input vector predicts the centre word.
         if batched_ns:
-            n_context = 0
+            n_context = np.int64(0)
             for j in range(start, stop):
                 if j != position:
                     contexts[n_context] = sentence[j]
@@ -340,7 +398,7 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
             if negative > 0 and not batched_ns and tied:
                 # The output updates may change the context row: predict from a copy.
                 copy_row(syn0, context, hidden, 0, dim)
-                state, step_loss = negative_sampling_update(hidden, 0, word, syn1neg, neu1e, negative, alpha,
+                state, step_loss = negative_sampling_update(hidden, ROW0, word, syn1neg, neu1e, negative, alpha,
                                                             state, noise_threshold, noise_alias,
                                                             sigmoid_table, loss_table)
                 loss += step_loss
@@ -355,18 +413,47 @@ def train_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_
     return state, loss, predictions
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH)
-def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
-               codes, points, code_offsets, sigmoid_table, loss_table,
-               window, negative, use_hs, use_cbow, batched,
-               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats, tied=False):
-    """Train on ids[begin:end] (vocabulary ids; -1 ends a sentence), as one thread does.
+# One compiled kernel per architecture, so that a run compiles (or loads) only its own: the
+# branches of the other architecture are not in it. The span loop is the same in both.
 
-    The learning rate decays linearly with global progress: ``words_before`` words were done by
-    all threads before this call, and the other threads are assumed to move at this one's pace.
-    ``rng_state[0]`` carries the thread's LCG between calls. Adds to ``stats``:
-    [loss sum, predictions, words read]. With ``tied``, ``syn1neg`` must be ``syn0`` itself.
-    """
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_span_cbow(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
+                    codes, points, code_offsets, sigmoid_table, loss_table, window, negative, use_hs, batched,
+                    starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
+    """``train_span`` for CBOW."""
+    dim = syn0.shape[1]
+    sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
+    hidden = np.empty((1, dim), dtype=np.float32)
+    neu1e = np.empty((1, dim), dtype=np.float32)
+    targets = np.empty(negative + 1, dtype=np.int64)
+    gradients = np.empty((1, negative + 1), dtype=np.float32)
+    state = rng_state[0]
+    loss = np.float64(0.0)
+    predictions = 0
+    words_read = 0
+    position = begin
+    while position < end:
+        position, length, read, state = next_sentence(ids, position, end, keep_threshold, state, sentence)
+        words_read += read
+        if length > 0:
+            alpha = decayed_alpha(starting_alpha, min_alpha, words_before, words_read, n_threads, total_words)
+            state, sentence_loss, sentence_predictions = cbow_sentence(
+                sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, batched, alpha, state,
+                noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
+                hidden, neu1e, targets, gradients)
+            loss += sentence_loss
+            predictions += sentence_predictions
+    rng_state[0] = state
+    stats[0] += loss
+    stats[1] += predictions
+    stats[2] += words_read
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_span_skipgram(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
+                        codes, points, code_offsets, sigmoid_table, loss_table, window, negative, use_hs, batched,
+                        starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats, tied):
+    """``train_span`` for skip-gram."""
     dim = syn0.shape[1]
     sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
     hidden = np.empty((1, dim), dtype=np.float32)
@@ -380,37 +467,44 @@ def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_thres
     loss = np.float64(0.0)
     predictions = 0
     words_read = 0
-    length = 0
     position = begin
-    while position < end or length > 0:
-        sentence_done = position >= end
-        if not sentence_done:
-            word = ids[position]
-            position += 1
-            if word < 0:
-                sentence_done = True
-            else:
-                words_read += 1
-                threshold = keep_threshold[word]
-                keep = True
-                if threshold < 65536:  # word2vec.c's subsampling of frequent words
-                    state = lcg_next(state)
-                    keep = ((state >> U16) & MASK16) < threshold
-                if keep:
-                    sentence[length] = word
-                    length += 1
-                    sentence_done = length == MAX_SENTENCE_LENGTH
-        if sentence_done and length > 0:
-            progress = (words_before + words_read * n_threads) / (total_words + 1.0)
-            alpha = np.float32(max(starting_alpha * (1.0 - progress), min_alpha))
-            state, sentence_loss, sentence_predictions = train_sentence(
-                sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, use_cbow, batched,
-                alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
-                sigmoid_table, loss_table, hidden, neu1e, contexts, targets, gradients, errors, inputs, tied)
+    while position < end:
+        position, length, read, state = next_sentence(ids, position, end, keep_threshold, state, sentence)
+        words_read += read
+        if length > 0:
+            alpha = decayed_alpha(starting_alpha, min_alpha, words_before, words_read, n_threads, total_words)
+            state, sentence_loss, sentence_predictions = skipgram_sentence(
+                sentence, length, syn0, syn1neg, syn1, window, negative, use_hs, batched, alpha, state,
+                noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
+                hidden, neu1e, contexts, targets, gradients, errors, inputs, tied)
             loss += sentence_loss
             predictions += sentence_predictions
-            length = 0
     rng_state[0] = state
     stats[0] += loss
     stats[1] += predictions
     stats[2] += words_read
+
+
+def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
+               codes, points, code_offsets, sigmoid_table, loss_table,
+               window, negative, use_hs, use_cbow, batched,
+               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats, tied=False):
+    """Train on ids[begin:end] (vocabulary ids; -1 ends a sentence), as one thread does.
+
+    The learning rate decays linearly with global progress: ``words_before`` words were done by
+    all threads before this call, and the other threads are assumed to move at this one's pace.
+    ``rng_state[0]`` carries the thread's LCG between calls. Adds to ``stats``:
+    [loss sum, predictions, words read]. With ``tied``, ``syn1neg`` must be ``syn0`` itself
+    (CBOW needs no copy for it: its input is the averaged ``hidden`` row). The call releases the
+    GIL: it runs the architecture's compiled kernel.
+    """
+    if use_cbow:
+        train_span_cbow(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
+                        codes, points, code_offsets, sigmoid_table, loss_table, int(window), int(negative),
+                        bool(use_hs), bool(batched), float(starting_alpha), float(min_alpha), int(words_before),
+                        int(total_words), int(n_threads), rng_state, stats)
+    else:
+        train_span_skipgram(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
+                            codes, points, code_offsets, sigmoid_table, loss_table, int(window), int(negative),
+                            bool(use_hs), bool(batched), float(starting_alpha), float(min_alpha),
+                            int(words_before), int(total_words), int(n_threads), rng_state, stats, bool(tied))

@@ -277,7 +277,7 @@ def _utf8_sequence(buf, i, n):
 @numba.njit(**_SPEC)
 def utf8_check(buf, n):
     """``(valid, repaired_size)`` for ``buf[:n]``: is it valid UTF-8, and its size once repaired."""
-    i = 0
+    i = np.int64(0)  # typed: a literal 0 would compile _utf8_sequence a second time for it
     size = 0
     valid = True
     while i < n:
@@ -307,7 +307,7 @@ def utf8_repair(buf, n, dst):
     Gives the bytes of Python's ``decode("utf-8", "replace").encode("utf-8")``;
     ``dst`` must hold ``utf8_check(buf, n)[1]`` bytes. Returns the bytes written.
     """
-    i = 0
+    i = np.int64(0)  # typed, as in utf8_check
     j = 0
     while i < n:
         length, ok = _utf8_sequence(buf, i, n)

@@ -256,7 +256,8 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
     progress = progress or Progress(stream, enabled=not quiet)
     wall_started = time.monotonic()
     with_subwords = subwords is not None or (resume and checkpoint is not None and ckpt.has_subwords(checkpoint))
-    kernel_loader = _KernelLoader(with_subwords)
+    # On --resume the architecture is in the checkpoint; guessing skip-gram only costs a second load.
+    kernel_loader = _KernelLoader(with_subwords, cbow=params is not None and params.cbow)
     owns_signals = signals is None
     signals = signals or ckpt.StopSignals()
     if owns_signals:
@@ -302,26 +303,27 @@ class _KernelLoader:
     """Loads the training kernel from Numba's cache (or compiles it, on a first run) in a thread.
 
     Started once the scan's own kernels are loaded (they share Numba's compiler lock), it runs
-    while the corpus is read: loading takes about 0.3 s, compiling about 10 s, and either would
-    otherwise come after the scan. The call has the real call's argument types, so it loads the
-    one specialisation training uses, of the one kernel the run uses.
+    while the corpus is read: loading takes about 0.3 s, compiling several seconds, and either
+    would otherwise come after the scan. The call has the real call's argument types, so it loads
+    the one specialisation training uses, of the one architecture's kernel the run uses.
     """
 
-    def __init__(self, subwords: bool = False):
+    def __init__(self, subwords: bool = False, cbow: bool = False):
         self.thread = None
         self.subwords = subwords
+        self.cbow = cbow
 
     def start(self) -> None:
         if self.thread is None:
-            self.thread = threading.Thread(target=self._load_subwords if self.subwords else self._load, daemon=True, name="w2v-kernel-load")
+            target = self._load_subwords if self.subwords else self._load
+            self.thread = threading.Thread(target=target, daemon=True, name="w2v-kernel-load")
             self.thread.start()
 
     def join(self) -> None:
         if self.thread is not None:
             self.thread.join()
 
-    @staticmethod
-    def _load() -> None:
+    def _load(self) -> None:
         try:
             sigmoid, loss = sigmoid_tables()
             weights = np.zeros((2, 1), dtype=np.float32)
@@ -330,8 +332,8 @@ class _KernelLoader:
             # tests may wrap to count spans.
             kernels.train_span(np.zeros(0, dtype=np.int32), 0, 0, weights, weights, weights, thresholds, thresholds,
                                np.zeros(2, dtype=np.int32), np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.int32),
-                               np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1, False, False, False, 0.0, 0.0, 0, 1,
-                               1, np.zeros(1, dtype=np.uint64), np.zeros(3), False)
+                               np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1, False, self.cbow, False, 0.0, 0.0,
+                               0, 1, 1, np.zeros(1, dtype=np.uint64), np.zeros(3), False)
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
 

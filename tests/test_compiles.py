@@ -1,0 +1,80 @@
+"""What a run compiles: only the specialisations it uses, once each, and nothing the second time.
+
+Each run is a fresh process with its own empty Numba cache directory; a listener on Numba's
+compile events records every function compiled (the count is checked, never the time).
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+RECORDER = """
+import json, sys
+import numba.core.event as ev
+compiled = []
+class Recorder(ev.Listener):
+    def on_start(self, event):
+        pass
+    def on_end(self, event):
+        f = event.data["dispatcher"].py_func
+        if f.__module__.startswith("w2v"):
+            compiled.append([f.__module__ + "." + f.__qualname__, str(event.data["args"])])
+ev.register("numba:compile", Recorder())
+from w2v.cli import cli
+try:
+    cli(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "compiled": compiled}))
+"""
+
+
+def compiles(tmp_path, cache, *args):
+    """The w2v functions a fresh process compiles running ``w2v *args`` with Numba cache ``cache``."""
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(cache)}
+    result = subprocess.run([sys.executable, "-c", RECORDER, *args], capture_output=True, text=True,
+                            timeout=600, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["code"] in (0, None), result.stderr
+    return [name for name, _ in report["compiled"]], report["compiled"]
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("the cat sat on the mat while the dog ran\n" * 300)
+    return path
+
+
+@pytest.mark.parametrize("flags, used, unused", [
+    (["--cbow"], "w2v.kernels.train_span_cbow", "w2v.kernels.train_span_skipgram"),
+    (["--skipgram", "--hs", "--negative", "0"], "w2v.kernels.train_span_skipgram", "w2v.kernels.train_span_cbow"),
+])
+def test_a_training_run_compiles_its_own_kernel_once_and_not_the_other(tmp_path, corpus, flags, used, unused):
+    args = ["train", str(corpus), "-o", str(tmp_path / "m.w2v"), "--min-count", "1", "--dim", "8", "--epochs", "1",
+            "-q", *flags]
+    names, records = compiles(tmp_path, tmp_path / "cache", *args)
+    assert names.count(used) == 1
+    assert unused not in names
+    assert "w2v.subwords.kernels.train_span" not in names
+    # One specialisation per function: a literal or a differently typed argument at one call site
+    # would compile a second one (a cold run pays for each).
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    assert not repeated, [record for record in records if record[0] in repeated]
+
+    again, _ = compiles(tmp_path, tmp_path / "cache", *args)
+    assert again == []  # everything came from the cache
+
+
+def test_a_subword_run_compiles_the_subword_kernel_and_not_the_whole_token_ones(tmp_path, corpus):
+    args = ["train", str(corpus), "-o", str(tmp_path / "m.w2v"), "--min-count", "1", "--dim", "8", "--epochs", "1",
+            "-q", "--subwords", "--bucket", "1000"]
+    names, records = compiles(tmp_path, tmp_path / "cache", *args)
+    assert names.count("w2v.subwords.kernels.train_span") == 1
+    assert "w2v.kernels.train_span_cbow" not in names and "w2v.kernels.train_span_skipgram" not in names
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    assert not repeated, [record for record in records if record[0] in repeated]
+    assert compiles(tmp_path, tmp_path / "cache", *args)[0] == []
