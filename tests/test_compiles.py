@@ -4,42 +4,15 @@ Each run is a fresh process with its own empty Numba cache directory; a listener
 compile events records every function compiled (the count is checked, never the time).
 """
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-RECORDER = """
-import json, sys
-import numba.core.event as ev
-compiled = []
-class Recorder(ev.Listener):
-    def on_start(self, event):
-        pass
-    def on_end(self, event):
-        f = event.data["dispatcher"].py_func
-        if f.__module__.startswith("w2v"):
-            compiled.append([f.__module__ + "." + f.__qualname__, str(event.data["args"])])
-ev.register("numba:compile", Recorder())
-from w2v.cli import cli
-try:
-    cli(sys.argv[1:])
-except SystemExit as exit:
-    code = exit.code
-print(json.dumps({"code": code, "compiled": compiled}))
-"""
+from tests.compiles import compiled_by
 
 
 def compiles(tmp_path, cache, *args):
     """The w2v functions a fresh process compiles running ``w2v *args`` with Numba cache ``cache``."""
-    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(cache)}
-    result = subprocess.run([sys.executable, "-c", RECORDER, *args], capture_output=True, text=True,
-                            timeout=600, env=env, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["code"] in (0, None), result.stderr
-    return [name for name, _ in report["compiled"]], report["compiled"]
+    records = compiled_by(tmp_path, *args, cache=cache)
+    return [name for name, _ in records], records
 
 
 @pytest.fixture

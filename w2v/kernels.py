@@ -23,6 +23,7 @@ shared row: a word predicting itself moves by twice the one-sided step.
 import numpy as np
 from numba import njit
 
+from w2v.jit_cache import protect
 from w2v.params import EXP_TABLE_SIZE, MAX_EXP, MAX_SENTENCE_LENGTH
 
 # Fast-math without 'nnan'/'ninf': reassociation lets LLVM vectorise the dot
@@ -508,3 +509,6 @@ def train_span(ids, begin, end, syn0, syn1neg, syn1, keep_threshold, noise_thres
                             codes, points, code_offsets, sigmoid_table, loss_table, int(window), int(negative),
                             bool(use_hs), bool(batched), float(starting_alpha), float(min_alpha),
                             int(words_before), int(total_words), int(n_threads), rng_state, stats, bool(tied))
+
+
+protect(globals())  # a damaged cache file is a miss, not an error (w2v.jit_cache)

@@ -20,6 +20,8 @@ Mutable scalars travel in the int64 array ``state`` (indices ``S_*`` below).
 import numba
 import numpy as np
 
+from w2v.jit_cache import protect
+
 # statuses
 DONE = 0
 GROW = 1  # count_bigrams: the table needs more slots
@@ -253,3 +255,6 @@ def write_phrases(ids, starts, ends, n_words, phrases, shift, used, pool, offset
     state[S_PHRASE_TOKENS] = phrase_tokens
     state[S_PHRASES] = n_phrases
     return status, i, n_out
+
+
+protect(globals())  # a damaged cache file is a miss, not an error (w2v.jit_cache)

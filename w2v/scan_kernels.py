@@ -20,6 +20,8 @@ Mutable scalars travel in the int64 array ``state`` (indices ``S_*`` below).
 import numba
 import numpy as np
 
+from w2v.jit_cache import protect
+
 # scan_chunk statuses
 DONE = 0
 POOL_FULL = 1
@@ -368,3 +370,6 @@ def remap_chunk(ids, n, final_id, at_line_start):
                 n_words += 1
                 at_line_start = False
     return j, n_words, at_line_start
+
+
+protect(globals())  # a damaged cache file is a miss, not an error (w2v.jit_cache)

@@ -26,6 +26,7 @@ in ``w2v.kernels`` (whose helpers these kernels reuse).
 import numpy as np
 from numba import njit
 
+from w2v.jit_cache import protect
 from w2v.kernels import (F0, F1, FASTMATH, MASK16, U16, axpy, batched_negative_sampling, dot, draw_noise_word,
                          hierarchical_softmax_update, lcg_next, negative_sampling_update, predict, uniform_below)
 from w2v.params import MAX_SENTENCE_LENGTH
@@ -300,3 +301,6 @@ def ngram_hashes(data, word_starts, minn, maxn):
                     hashes[out] = np.uint32(h)
                     out += 1
     return offsets, hashes
+
+
+protect(globals())  # a damaged cache file is a miss, not an error (w2v.jit_cache)
