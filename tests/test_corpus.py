@@ -12,6 +12,7 @@ import pytest
 from w2v import corpus, scan_kernels, sources
 from w2v.corpus import ids_array, remap_ids, scan_corpus
 from w2v.errors import CorpusError
+from w2v.vocab import Vocab
 
 SEPARATORS = re.compile(rb"[ \t\v\f\x00]+")
 
@@ -197,6 +198,22 @@ def test_max_vocab_size_prunes_like_word2vec(tmp_path, tiny_tables, max_vocab_si
     assert (s.counts > 0).all()
 
 
+@pytest.mark.parametrize("max_vocab_size", [None, 7])
+@pytest.mark.parametrize("min_count, max_vocab", [(1, None), (3, None), (2, 5)])
+def test_the_vocabulary_decodes_only_its_words_and_equals_from_counts(tmp_path, tiny_tables, max_vocab_size,
+                                                                      min_count, max_vocab):
+    rng = random.Random(7)
+    words = [f"말{min(int(rng.paretovariate(0.9)), 40)}" for _ in range(3000)]
+    data = "\n".join(" ".join(words[i:i + 9]) for i in range(0, len(words), 9)).encode()
+    with scan_bytes(tmp_path, data, max_vocab_size=max_vocab_size, chunk_bytes=64) as s:
+        vocab, final = s.vocabulary(min_count, max_vocab)
+        assert s._words is None  # nothing decoded beyond the vocabulary's own words
+        expected, expected_final = Vocab.from_counts(s.words, s.counts, min_count, max_vocab)
+        assert vocab.words == expected.words and len(vocab) > 0
+        assert vocab.counts.tolist() == expected.counts.tolist()
+        assert final.tolist() == expected_final.tolist()
+
+
 def test_pruned_word_seen_again_starts_again(tmp_path):
     # after "c" arrives, 3 words are held > 2: those with count <= 1 ("b", "c") go
     with scan_bytes(tmp_path, b"a a b c b", max_vocab_size=2) as s:
@@ -217,13 +234,13 @@ def test_memory_is_bounded_by_the_prune_threshold(tmp_path, tiny_tables):
     rng.shuffle(tokens)
     data = "\n".join(" ".join(tokens[i:i + 20]) for i in range(0, len(tokens), 20)).encode()
     tables = []
-    original = corpus._Tables.words
+    original = corpus._Tables.release
 
-    def keep(self):
+    def keep(self):  # the tables at their largest: as the scan ends
         tables.append((self.pool.shape[0], self.word_pos.shape[0], self.counts.shape[0], self.table.shape[0]))
         return original(self)
 
-    corpus._Tables.words = keep
+    corpus._Tables.release = keep
     try:
         with scan_bytes(tmp_path, data, max_vocab_size=1000, chunk_bytes=4096) as s:
             assert len(s.words) <= 1000
@@ -231,7 +248,7 @@ def test_memory_is_bounded_by_the_prune_threshold(tmp_path, tiny_tables):
             n_ids, n_words = remap_ids(s, np.arange(len(s.words), dtype=np.int32))
             assert n_words > 190_000  # the frequent words' tokens are all there
     finally:
-        corpus._Tables.words = original
+        corpus._Tables.release = original
     pool, word_pos, counts, table = tables[0]
     # without compaction these would have grown to hold all 200,050 words (1.8 MB of text)
     assert pool <= 32768 and word_pos <= 2048 and counts <= 2048 and table <= 4096

@@ -416,14 +416,13 @@ def vocab(corpus, output, min_count, max_vocab, prune_at, encoding):
     from w2v.corpus import scan_corpus
     from w2v.errors import CorpusError
     from w2v.params import TrainParams
-    from w2v.vocab import Vocab
 
     TrainParams(min_count=min_count, max_vocab=max_vocab).validate()
     _check_prune_at(prune_at)
     with scan_corpus(corpus, max_vocab_size=prune_at, encoding=encoding) as scanned:
         if scanned.n_tokens == 0:
             raise CorpusError(f"corpus is empty: {'standard input' if corpus == '-' else repr(corpus)}")
-        vocabulary, _ = Vocab.from_counts(scanned.words, scanned.counts, min_count, max_vocab)
+        vocabulary, _ = scanned.vocabulary(min_count, max_vocab)
     vocabulary.save(output)
 
 

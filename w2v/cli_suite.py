@@ -267,7 +267,7 @@ def _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet, encoding=
             keep = vocab.counts >= params.min_count
             vocab = Vocab([w for w, k in zip(vocab.words, keep) if k], vocab.counts[keep])
         else:
-            vocab, _ = Vocab.from_counts(scanned.words, scanned.counts, params.min_count, params.max_vocab)
+            vocab, _ = scanned.vocabulary(params.min_count, params.max_vocab)
         lines = scanned.n_lines
     if save_vocab:
         write_lines(save_vocab, _c_vocab_lines(vocab.words, vocab.counts, lines), "vocabulary")

@@ -51,7 +51,9 @@ class ScannedCorpus:
     """The result of ``scan_corpus``.
 
     ``words[i]`` is the word with provisional id ``i`` (first-seen order) and
-    ``counts[i]`` its count.
+    ``counts[i]`` its count. The words stay bytes in the scan's pool until asked for:
+    ``vocabulary()`` decodes only the words it keeps (on NSMC, 90k of 1.3M), and ``words``
+    decodes them all once, on first use.
 
     ``ids_path`` is a native-endian int32 file of ``n_ids`` entries: the
     provisional id of each token, and -1 for each line end. It is deleted by
@@ -69,7 +71,6 @@ class ScannedCorpus:
     twice, would train on them if the word made it into the vocabulary).
     """
 
-    words: list
     counts: np.ndarray
     ids_path: str
     n_ids: int
@@ -80,7 +81,9 @@ class ScannedCorpus:
     remap_path: str | None = None
     replaced: int = 0  # invalid byte sequences read as U+FFFD
     found: str = ""  # what the source was, when not plain UTF-8: "gzip", "zip member text8, cp949"
+    tables: "_Tables | None" = field(default=None, repr=False)  # the pool the words are decoded from
     _remapped: bool = field(default=False, init=False, repr=False)
+    _words: list | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         self._finalizer = weakref.finalize(self, _unlink_all, self.ids_path, self.remap_path)
@@ -88,7 +91,34 @@ class ScannedCorpus:
     @property
     def n_words(self) -> int:
         """Distinct words held (for the words list use ``words``)."""
-        return len(self.words)
+        return len(self.counts)
+
+    @property
+    def words(self) -> list:
+        """Every distinct word, by provisional id (decoded on first use)."""
+        if self._words is None:
+            self._words = self.tables.words(np.arange(self.n_words))
+        return self._words
+
+    def vocabulary(self, min_count: int = 5, max_vocab: int | None = None):
+        """``Vocab.from_counts(self.words, self.counts, ...)``, decoding only the words it keeps.
+
+        The scan's words are distinct (its hash table holds each word once, and a pruned word
+        that comes back is a new entry of a table that no longer holds the old one), so no
+        merging is needed. Returns the vocabulary and each provisional id's index in it (or -1).
+        """
+        from w2v.vocab import Vocab
+
+        counts = self.counts
+        kept = np.flatnonzero(counts >= min_count)
+        order = kept[np.argsort(-counts[kept], kind="stable")]  # ties: first seen first
+        if max_vocab is not None:
+            order = order[:max_vocab]
+        words = self._words if self._words is not None else None
+        chosen = [words[i] for i in order] if words is not None else self.tables.words(order)
+        final_id = np.full(len(counts), -1, dtype=np.int32)
+        final_id[order] = np.arange(len(order), dtype=np.int32)
+        return Vocab(chosen, counts[order].copy()), final_id
 
     def close(self):
         """Delete the ids file and the renumbering tables (safe to call twice)."""
@@ -163,14 +193,21 @@ class _Tables:
             elif status != K.OUT_FULL:
                 self.grow(status)
 
-    def words(self):
-        """Decode the words (all valid UTF-8 by now); frees the pool to keep the peak low."""
+    def release(self):
+        """Once the scan is done: drop what only counting needed, and the slack of the growth."""
         n = int(self.state[K.S_N_WORDS])
-        joined = K.join_words(self.pool, self.word_pos, n)
-        self.pool = None
+        self.table = self.hashes = None
+        self.word_pos = self.word_pos[:n]  # views: the untouched slack pages cost no memory
+        self.pool = self.pool[:int(self.state[K.S_POOL_USED])]
+
+    def words(self, ids):
+        """The words of the provisional ``ids`` (all valid UTF-8 by now), decoded."""
+        if len(ids) == 0:
+            return []
+        joined = K.join_words(self.pool, np.ascontiguousarray(self.word_pos[ids]), len(ids))
         text = str(joined.data, "utf-8")
         del joined
-        return text.split("\n")[:n]
+        return text.split("\n")[:len(ids)]
 
 
 def _grown(arr, used, need=0):
@@ -254,8 +291,8 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
             remaps.close()
             state = tables.state
             n_words = int(state[K.S_N_WORDS])
+            tables.release()
             return ScannedCorpus(
-                words=tables.words(),
                 counts=tables.counts[:n_words].copy(),
                 ids_path=ids_path,
                 n_ids=n_ids,
@@ -266,6 +303,7 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
                 remap_path=remaps.path,
                 replaced=replaced + opened.replaced,
                 found=opened.describe(),
+                tables=tables,
             )
         except BaseException:
             remaps.close()

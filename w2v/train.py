@@ -147,7 +147,7 @@ def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = 
             vocab = Vocab.load(read_vocab)
             final_id = vocab.index_of(scanned.words)
         else:
-            vocab, final_id = Vocab.from_counts(scanned.words, scanned.counts, params.min_count, params.max_vocab)
+            vocab, final_id = scanned.vocabulary(params.min_count, params.max_vocab)
         if len(vocab) == 0:
             raise CorpusError(f"no word occurs at least {params.min_count} times in {_name(corpus_path)} "
                               f"(lower --min-count)")
@@ -160,7 +160,7 @@ def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = 
         grown = "" if old_row is None else f", {int((old_row < 0).sum()):,} of them new"
         found = f" ({scanned.found})" if scanned.found else ""
         replaced = f"; {scanned.replaced:,} invalid byte sequences replaced" if scanned.replaced else ""
-        progress.line(f"read {scanned.n_tokens:,} words{found}, {len(scanned.words):,} distinct, in "
+        progress.line(f"read {scanned.n_tokens:,} words{found}, {scanned.n_words:,} distinct, in "
                       f"{time.monotonic() - started:.1f} s; vocabulary: {len(vocab):,} words "
                       f"(min count {params.min_count}){grown}{replaced}")
         warning = vocabulary_warning(scanned.n_bytes, int((scanned.counts >= params.min_count).sum()),
@@ -441,7 +441,7 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
                 if params.negative > 0 and not params.tied else None
             output_hs = np.zeros((max(len(vocab) - 1, 1), params.dim), dtype=np.float32) if params.hs else None
         corpus = {"path": corpus_path, "tokens": scanned.n_tokens, "lines": scanned.n_lines,
-                  "bytes": scanned.n_bytes, "distinct_words": len(scanned.words), "vocab_words": n_words}
+                  "bytes": scanned.n_bytes, "distinct_words": scanned.n_words, "vocab_words": n_words}
         if init is not None:
             corpus["init"] = init if _is_path(init) else getattr(init, "path", None)
         model = TrainedModel(vocab=vocab, vectors=vectors, output_ns=output_ns, output_hs=output_hs,
