@@ -12,23 +12,29 @@ then compiles nothing). Numba keys each cached kernel by its source's content ha
 version and the CPU, so a cache from another machine or another version is ignored, never used;
 ``w2v.jit_cache`` makes an unreadable one a miss instead of an error.
 
-Exits 0 when every command ran; a failure here only means kernels compile on first use.
+Exits 0 when every command ran; a failure here only means kernels compile on first use. The
+scan's kernels compile first; the commands then run in parallel child processes, one per core.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # One line per kind of run that compiles something different. Flags that are runtime arguments
 # of a kernel (--hs, --negative, --tied, --kernel, --epochs...) share its one specialisation.
+# The first (the scan's kernels, which every other run uses) runs alone; the others then run in
+# parallel processes, one per core.
 RUNS = [
+    ["vocab", "{corpus}", "-o", "{out}/vocab.txt"],
     ["train", "{corpus}", "-o", "{out}/cbow.w2v", "--cbow"],
     ["train", "{corpus}", "-o", "{out}/sg.w2v", "--skipgram"],
     ["train", "{corpus}", "-o", "{out}/sub.w2v", "--skipgram", "--subwords", "--bucket", "1000"],
-    ["vocab", "{corpus}", "-o", "{out}/vocab.txt"],
     ["phrases", "{corpus}", "{out}/phrases.txt", "--quiet"],
 ]
 COMMON = ["--min-count", "1", "--dim", "8", "--epochs", "1", "--threads", "1", "-q"]
@@ -40,35 +46,48 @@ def write_corpus(path: Path) -> None:
     path.write_bytes(text.encode("utf-8") + b"caf\xe9 au lait\n")
 
 
-def precompile(quiet: bool = False) -> bool:
+def run_one(index: int, corpus: Path, out: str) -> None:
+    """Run RUNS[index] in this process."""
     from w2v import phrases
     from w2v.cli import cli
 
-    phrases._Bigrams.initial_bits = 4  # so the tiny corpus grows the bigram table (its rehash kernel)
+    phrases._Bigrams.initial_bits = 2  # so the tiny corpus grows the bigram table (its rehash kernel)
+    args = [a.format(corpus=corpus, out=out) for a in RUNS[index]]
+    if args[0] == "train":
+        args += COMMON
+    cli(args, prog_name="w2v", standalone_mode=False)
 
-    ok = True
+
+def precompile(quiet: bool = False, jobs: int | None = None) -> bool:
+    """Run every line of RUNS (the first here, the others in ``jobs`` child processes); True if all ran."""
+    jobs = jobs or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="w2v-precompile-") as tmp:
         corpus = Path(tmp) / "corpus.txt"
         write_corpus(corpus)
-        for run in RUNS:
-            args = [a.format(corpus=corpus, out=tmp) for a in run]
-            if args[0] == "train":
-                args += COMMON
+
+        def child(index: int) -> bool:
             started = time.monotonic()
-            try:
-                cli(args, prog_name="w2v", standalone_mode=False)
-            except Exception as error:  # noqa: BLE001 - report and go on: the rest still helps
-                ok = False
-                print(f"w2v precompile: {' '.join(run[:1] + run[2:])}: {error}", file=sys.stderr)
-                continue
-            if not quiet:
-                print(f"w2v precompile: {args[0]} {' '.join(a for a in run[2:] if a.startswith('--'))}"
-                      f" in {time.monotonic() - started:.1f} s", file=sys.stderr)
+            result = subprocess.run([sys.executable, "-m", "w2v.precompile", "--run", str(index), str(corpus), tmp],
+                                    capture_output=True, text=True)
+            label = " ".join(RUNS[index][:1] + [a for a in RUNS[index][2:] if a.startswith("--")])
+            if result.returncode != 0:
+                print(f"w2v precompile: {label}: {result.stderr.strip()[-400:]}", file=sys.stderr)
+            elif not quiet:
+                print(f"w2v precompile: {label} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+            return result.returncode == 0
+
+        ok = child(0)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            ok = all(list(pool.map(child, range(1, len(RUNS))))) and ok
     return ok
 
 
 def main() -> None:
-    sys.exit(0 if precompile(quiet="-q" in sys.argv[1:]) else 1)
+    argv = sys.argv[1:]
+    if argv[:1] == ["--run"]:
+        run_one(int(argv[1]), Path(argv[2]), argv[3])
+        return
+    sys.exit(0 if precompile(quiet="-q" in argv) else 1)
 
 
 if __name__ == "__main__":
