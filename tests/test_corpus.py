@@ -422,3 +422,24 @@ def test_utf8_check_and_repair_agree_with_python():
         dst = np.zeros(len(expected), dtype=np.uint8)
         assert scan_kernels.utf8_repair(arr, arr.shape[0], dst) == len(expected)
         assert dst.tobytes() == expected, data
+
+
+def test_training_decodes_only_the_vocabulary_words(tmp_path, monkeypatch):
+    """The scan's rare words stay bytes: a long tail of them must not become Python strings."""
+    from w2v.params import TrainParams
+    from w2v.train import train
+
+    rare = [f"rare{i}" for i in range(5000)]
+    text = "\n".join(f"the cat sat on {word} mat the dog" for word in rare) + "\n"
+    (tmp_path / "c.txt").write_text(text)
+    decoded = []
+    original = corpus._Tables.words
+
+    def counting(self, ids):
+        decoded.append(len(ids))
+        return original(self, ids)
+
+    monkeypatch.setattr(corpus._Tables, "words", counting)
+    model = train(str(tmp_path / "c.txt"), TrainParams(min_count=2, dim=8, epochs=1, threads=1), quiet=True)
+    assert len(model.vocab) == 6
+    assert decoded == [6]

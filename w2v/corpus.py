@@ -100,6 +100,11 @@ class ScannedCorpus:
             self._words = self.tables.words(np.arange(self.n_words))
         return self._words
 
+    def forget_words(self) -> None:
+        """Free the words (and the pool they are decoded from) once nothing will ask for them."""
+        self.tables = None
+        self._words = None
+
     def vocabulary(self, min_count: int = 5, max_vocab: int | None = None):
         """``Vocab.from_counts(self.words, self.counts, ...)``, decoding only the words it keeps.
 
@@ -406,8 +411,8 @@ def remap_ids(scanned, final_id, chunk_ids=_CHUNK_IDS):
     are words. Read them with ``read_ids`` or ``ids_array``. Can be called once per scan.
     """
     final_id = np.ascontiguousarray(final_id, dtype=np.int32)
-    if final_id.shape != (len(scanned.words),):
-        raise ValueError(f"final_id must have one entry per provisional word ({len(scanned.words)}), "
+    if final_id.shape != (scanned.n_words,):
+        raise ValueError(f"final_id must have one entry per provisional word ({scanned.n_words}), "
                          f"not shape {final_id.shape}")
     if scanned._remapped:
         raise ValueError("the ids of this scan were already remapped")

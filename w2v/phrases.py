@@ -310,7 +310,7 @@ def learn_phrases(source: str, output: str, min_count: int = 5, threshold: float
 
 
 def _phrases(scanned, out, min_count, threshold, prune_at, delimiter, progress):
-    n_words = len(scanned.words)
+    n_words = scanned.n_words
     n_ids = scanned.n_ids
     counts = scanned.counts
     frequent = (counts >= min_count).astype(np.uint8)

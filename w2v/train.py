@@ -425,6 +425,8 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
         if save_vocab:
             vocab.save(save_vocab)
         n_ids, n_words = remap_ids(scanned, final_id)
+        del final_id
+        scanned.forget_words()  # the vocabulary has its words: the scan's pool is not needed in training
         if n_words == 0:
             raise CorpusError(f"no vocabulary word occurs in {_name(corpus_path)}")
         inputs = None

@@ -478,7 +478,7 @@ def _check_finite(scores) -> None:
                          "retrain it or load another file")
 
 
-def row_norms(vectors: np.ndarray, block: int = 65536) -> np.ndarray:
+def row_norms(vectors: np.ndarray, block: int = 8192) -> np.ndarray:
     """L2 norm of each row as float32, accumulated in float64 in blocks (no full-size temporary)."""
     out = np.empty(vectors.shape[0], dtype=np.float32)
     for start in range(0, vectors.shape[0], block):
