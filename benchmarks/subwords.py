@@ -435,8 +435,8 @@ def markdown(results: dict) -> str:
              f"Machine: {meta.get('machine', {}).get('cpu', '?')}, {meta.get('machine', {}).get('cores', '?')} cores. "
              f"Settings: skip-gram, dim {meta.get('dim', 100)}, window 5, negative 5, sample 1e-4, min-count 5, "
              f"{meta.get('threads', 2)} threads; each tool's own default learning rate (fastText 0.05, w2v 0.025). "
-             f"{meta.get('repeats', 1)} repeat(s) per row, rows alternating; medians (with several runs, a row's seeds "
-             "and each figure's range follow its median). Training wall is the whole "
+             f"{meta.get('repeats', 1)} repeat(s) per row, rows alternating; medians (with several seeds, a row names them "
+             "and each quality figure's range follows its median). Training wall is the whole "
              "child process; words/s = corpus words x epochs / that wall; others' CPU is the share of the "
              "machine's cores other processes used meanwhile (the machine is shared: compare rows with it in "
              "mind). Quality: w2v.evaluate on each model "
@@ -464,8 +464,10 @@ def markdown(results: dict) -> str:
             several = s["runs"] > 1
             wall = f"{s['wall_s']:.1f} s" + (f" ({lo:.1f}–{hi:.1f})" if several else "")
 
-            def spread(key, show):  # a median over several runs (seeds) gives its range
-                span = s.get(key + "_range") if several else None
+            seeded = len({x for x in s["seeds"] if x is not None}) > 1
+
+            def spread(key, show):  # a median over several seeds gives its range
+                span = s.get(key + "_range") if seeded else None
                 return "" if not span else f" ({show(span[0])}–{show(span[1])})"
 
             seeds = [str(x) for x in s["seeds"] if x is not None]
