@@ -14,6 +14,8 @@ with w2v.evaluate, words outside the vocabulary composed from their n-grams wher
 them: Korean word similarity (WS353 in Korean) and analogies (Park et al. 2018) on NSMC;
 questions-words (semantic, syntactic) and WordSim-353 on text8. Every figure says how many items
 it used. Repeats rotate which row goes first (alternating, paired runs); medians are reported.
+``--seeds 1,2,3`` gives each repeat its own seed (w2v --seed, fastText -seed) and each quality
+figure its range over them: one run's analogy accuracy moves by a few tenths of a point with the seed.
 
 Interop check (not timed): fastText's own ``print-word-vectors`` on w2v's exported .bin (``w2v
 export --fasttext-bin``) must give w2v's vectors, and on fastText's .bin the vectors w2v's reader
@@ -59,9 +61,15 @@ ROWS = {
     "w2v-subwords": ("w2v --subwords (automatic lengths)", "w2v", ["--subwords"]),
     "w2v-jamo": ("w2v --subwords --jamo", "w2v", ["--subwords", "--jamo"]),
     "w2v-whole": ("w2v whole-token", "w2v", []),
+    # Equal passes. fastText's -epoch counts every token of the file (those under -minCount too) and a
+    # "</s>" per line, but trains only on the kept words and the "</s>": on raw NSMC its 5 epochs are
+    # 6.4 passes over what it trains on and its 4 are 5.1, about w2v's 5 (see RESULTS_subwords.md).
+    "fasttext-1-4-4ep": ("fastText 1–4, -epoch 4", "fasttext", ["-minn", "1", "-maxn", "4"]),
 }
+ROW_EPOCHS = {"fasttext-1-4-4ep": 4}  # these rows' epochs, whatever --epochs says
 CORPORA = {
-    "nsmc": ("NSMC, raw text", ["fasttext-3-6", "fasttext-1-4", "w2v-subwords", "w2v-jamo", "w2v-whole"]),
+    "nsmc": ("NSMC, raw text", ["fasttext-3-6", "fasttext-1-4", "w2v-subwords", "w2v-jamo", "w2v-whole",
+                                "fasttext-1-4-4ep"]),
     "nsmc-tok": ("NSMC through `w2v tokenize`", ["fasttext-1-4", "w2v-subwords", "w2v-whole"]),
     "text8": ("text8 stand-in, fastText's defaults", ["fasttext-3-6", "w2v-subwords", "w2v-whole"]),
 }
@@ -134,28 +142,32 @@ class Setup:
         self.earlier = None  # with --append: the results this run adds to
 
 
-def train_command(setup, row: str, corpus: Path, model: Path, epochs: int) -> list[str]:
+def train_command(setup, row: str, corpus: Path, model: Path, epochs: int, seed: int | None = None) -> list[str]:
     a = setup.args
     _, tool, extra = ROWS[row]
     if tool == "fasttext":
+        seeded = [] if seed is None else ["-seed", str(seed)]
         return [setup.fasttext, "skipgram", "-input", str(corpus), "-output", str(model.with_suffix("")),
                 "-dim", str(a.dim), "-ws", "5", "-neg", "5", "-t", "1e-4", "-minCount", "5", "-epoch", str(epochs),
-                "-thread", str(a.threads), *extra]
+                "-thread", str(a.threads), *seeded, *extra]
+    seeded = [] if seed is None else ["--seed", str(seed)]
     return setup.w2v + ["train", str(corpus), "-o", str(model), "--skipgram", "--dim", str(a.dim),
                         "--window", "5", "--negative", "5", "--sample", "1e-4", "--min-count", "5",
-                        "--epochs", str(epochs), "--threads", str(a.threads), *extra]
+                        "--epochs", str(epochs), "--threads", str(a.threads), *seeded, *extra]
 
 
 def model_path(setup, corpus_key: str, row: str) -> Path:
     return setup.work / corpus_key / (row + (".bin" if ROWS[row][1] == "fasttext" else ".w2v"))
 
 
-def train_row(setup, corpus_key: str, row: str, corpus: Path, words: int, epochs: int) -> dict:
+def train_row(setup, corpus_key: str, row: str, corpus: Path, words: int, epochs: int,
+              seed: int | None = None) -> dict:
+    epochs = ROW_EPOCHS.get(row, epochs)
     model = model_path(setup, corpus_key, row)
     model.parent.mkdir(parents=True, exist_ok=True)
-    cmd = train_command(setup, row, corpus, model, epochs)
+    cmd = train_command(setup, row, corpus, model, epochs, seed)
     child = harness.run_measured(cmd, env=setup.env, cwd=ROOT).check(ROWS[row][0])
-    record = {"corpus": corpus_key, "row": row, "command": shlex.join(cmd), "epochs": epochs,
+    record = {"corpus": corpus_key, "row": row, "command": shlex.join(cmd), "epochs": epochs, "seed": seed,
               "wall_s": child.wall, "words_per_s": words * epochs / child.wall,
               "peak_rss_mib": child.peak_rss_kib / 1024, "model_mib": model.stat().st_size / 2**20,
               "cpu_s": child.cpu_s, "others_cpu": child.others_cpu}
@@ -313,14 +325,17 @@ def benchmark(setup, corpus_key: str, corpus: Path, rows, epochs: int, results: 
                                                      "rows": rows}
     for repeat in range(setup.args.repeats):
         order = rows[repeat % len(rows):] + rows[:repeat % len(rows)]
+        seed = setup.args.seeds[repeat] if setup.args.seeds else None
         for row in order:
-            log(f"[{repeat + 1}/{setup.args.repeats}] {corpus_key} {ROWS[row][0]} (load {os.getloadavg()[0]:.2f})")
+            log(f"[{repeat + 1}/{setup.args.repeats}] {corpus_key} {ROWS[row][0]}"
+                f"{'' if seed is None else f', seed {seed}'} (load {os.getloadavg()[0]:.2f})")
             try:
-                record = train_row(setup, corpus_key, row, corpus, words, epochs)
+                record = train_row(setup, corpus_key, row, corpus, words, epochs, seed)
                 record.update(repeat=repeat, **score(setup, corpus_key, row))
             except (RuntimeError, subprocess.CalledProcessError) as e:
                 log(f"    {e}")
-                results.setdefault("failures", []).append({"corpus": corpus_key, "row": row, "error": str(e)})
+                results.setdefault("failures", []).append({"corpus": corpus_key, "row": row, "seed": seed,
+                                                           "error": str(e)})
                 continue
             log(f"    wall {record['wall_s']:.1f} s, {record['words_per_s']:,.0f} words/s, "
                 f"RSS {record['peak_rss_mib']:.0f} MiB, model {record['model_mib']:.0f} MiB, "
@@ -328,7 +343,7 @@ def benchmark(setup, corpus_key: str, corpus: Path, rows, epochs: int, results: 
                 f"{record['pairs']}), analogy {100 * (record['analogy']['accuracy'] or 0):.2f} %")
             results.setdefault("runs", []).append(record)
             save(setup, results)
-    for row in rows:
+    for row in [] if setup.args.no_interop else rows:
         if row in ("fasttext-3-6", "fasttext-1-4", "w2v-subwords") and model_path(setup, corpus_key, row).exists():
             try:
                 results.setdefault("interop", []).append(interop_check(setup, corpus_key, row))
@@ -338,12 +353,17 @@ def benchmark(setup, corpus_key: str, corpus: Path, rows, epochs: int, results: 
 
 
 def merged(earlier: dict, new: dict) -> dict:
-    """``earlier`` results with ``new``'s rows added (a row run again replaces its earlier runs)."""
-    fresh = {(r["corpus"], r["row"]) for r in new.get("runs", [])} | \
-        {(f["corpus"], f["row"]) for f in new.get("failures", [])}
+    """``earlier`` results with ``new``'s rows added (a row run again replaces its earlier runs; with
+    --seeds, only its earlier runs with the same seeds: the others stay and join its median)."""
+    fresh = {(r["corpus"], r["row"], r.get("seed")) for r in new.get("runs", [])} | \
+        {(f["corpus"], f["row"], f.get("seed")) for f in new.get("failures", [])}
+    checked = {(c["corpus"], c["row"]) for c in new.get("interop", [])}
     out = dict(earlier)
-    for key in ("runs", "interop", "failures"):
-        out[key] = [r for r in earlier.get(key, []) if (r["corpus"], r["row"]) not in fresh] + new.get(key, [])
+    for key in ("runs", "failures"):
+        out[key] = [r for r in earlier.get(key, []) if (r["corpus"], r["row"], r.get("seed")) not in fresh] + \
+            new.get(key, [])
+    out["interop"] = [c for c in earlier.get("interop", []) if (c["corpus"], c["row"]) not in checked] + \
+        new.get("interop", [])
     out["corpora"] = dict(earlier.get("corpora", {}))
     for corpus_key, info in new.get("corpora", {}).items():
         rows = set(out["corpora"].get(corpus_key, {}).get("rows", [])) | set(info["rows"])
@@ -381,8 +401,13 @@ def summarise(runs, corpus_key: str, row: str) -> dict | None:
     for key in ("wall_s", "words_per_s", "peak_rss_mib", "model_mib", "pairs_spearman", "others_cpu"):
         out[key] = _median([r[key] for r in rs])
     out["wall_range"] = (min(r["wall_s"] for r in rs), max(r["wall_s"] for r in rs))
+    spearmans = [r["pairs_spearman"] for r in rs if r["pairs_spearman"] is not None]
+    out["pairs_range"] = (min(spearmans), max(spearmans)) if spearmans else None
+    out["seeds"] = [r.get("seed") for r in rs]
     for key in ("analogy", "analogy_semantic", "analogy_syntactic"):
         out[key] = _median([r[key]["accuracy"] for r in rs])
+        accuracies = [r[key]["accuracy"] for r in rs if r[key]["accuracy"] is not None]
+        out[key + "_range"] = (min(accuracies), max(accuracies)) if accuracies else None
         out[key + "_seen"] = rs[0][key]["seen"]
         out[key + "_questions"] = rs[0][key]["questions"]
     for key in ("pairs_used", "pairs", "pairs_composed", "analogy_composed", "vocab_size", "subwords_line"):
@@ -392,6 +417,10 @@ def summarise(runs, corpus_key: str, row: str) -> dict | None:
 
 def _pct(value, digits=2):
     return "n/a" if value is None else f"{100 * value:.{digits}f} %"
+
+
+def _pct_bare(value):
+    return f"{100 * value:.2f}"
 
 
 def _num(value, fmt="{:.3f}"):
@@ -406,7 +435,8 @@ def markdown(results: dict) -> str:
              f"Machine: {meta.get('machine', {}).get('cpu', '?')}, {meta.get('machine', {}).get('cores', '?')} cores. "
              f"Settings: skip-gram, dim {meta.get('dim', 100)}, window 5, negative 5, sample 1e-4, min-count 5, "
              f"{meta.get('threads', 2)} threads; each tool's own default learning rate (fastText 0.05, w2v 0.025). "
-             f"{meta.get('repeats', 1)} repeat(s) per row, rows alternating; medians. Training wall is the whole "
+             f"{meta.get('repeats', 1)} repeat(s) per row, rows alternating; medians (with several seeds, a row names them "
+             "and each quality figure's range follows its median). Training wall is the whole "
              "child process; words/s = corpus words x epochs / that wall; others' CPU is the share of the "
              "machine's cores other processes used meanwhile (the machine is shared: compare rows with it in "
              "mind). Quality: w2v.evaluate on each model "
@@ -431,12 +461,24 @@ def markdown(results: dict) -> str:
             if s is None:
                 continue
             lo, hi = s["wall_range"]
-            wall = f"{s['wall_s']:.1f} s" + (f" ({lo:.1f}–{hi:.1f})" if s["runs"] > 1 else "")
+            several = s["runs"] > 1
+            wall = f"{s['wall_s']:.1f} s" + (f" ({lo:.1f}–{hi:.1f})" if several else "")
+
+            seeded = len({x for x in s["seeds"] if x is not None}) > 1
+
+            def spread(key, show):  # a median over several seeds gives its range
+                span = s.get(key + "_range") if seeded else None
+                return "" if not span else f" ({show(span[0])}–{show(span[1])})"
+
+            seeds = [str(x) for x in s["seeds"] if x is not None]
+            label = ROWS[row][0] + (f", seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}" if seeds else "")
             lines.append(
-                f"| {ROWS[row][0]} | {wall} | {s['words_per_s']:,.0f} | {s['peak_rss_mib']:.0f} MiB "
-                f"| {s['model_mib']:.0f} MiB | {_num(s['pairs_spearman'])} ({s['pairs_used']}/{s['pairs']}) "
-                f"| {_pct(s['analogy'])} ({s['analogy_seen']}/{s['analogy_questions']} answerable) "
-                f"| {_pct(s['analogy_semantic'])} | {_pct(s['analogy_syntactic'])} | {_pct(s['others_cpu'], 0)} |")
+                f"| {label} | {wall} | {s['words_per_s']:,.0f} | {s['peak_rss_mib']:.0f} MiB "
+                f"| {s['model_mib']:.0f} MiB | {_num(s['pairs_spearman'])}{spread('pairs', '{:.3f}'.format)} "
+                f"({s['pairs_used']}/{s['pairs']}) "
+                f"| {_pct(s['analogy'])}{spread('analogy', _pct_bare)} ({s['analogy_seen']}/{s['analogy_questions']} "
+                f"answerable) | {_pct(s['analogy_semantic'])}{spread('analogy_semantic', _pct_bare)} "
+                f"| {_pct(s['analogy_syntactic'])}{spread('analogy_syntactic', _pct_bare)} | {_pct(s['others_cpu'], 0)} |")
         lines.append("")
         notes = [f"- {ROWS[row][0]}: {s['subwords_line']}" for row in info["rows"]
                  for s in [summarise(runs, corpus_key, row)] if s and s.get("subwords_line")]
@@ -515,12 +557,17 @@ def parse_args(argv=None):
     p.add_argument("--text8-epochs", type=int, default=5, help="text8 epochs (default 5, fastText's)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--dim", type=int, default=100)
-    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=None, help="runs of each row (default 1, or one per --seeds)")
+    p.add_argument("--seeds", default=None,
+                   help="comma-separated seeds, one per repeat (w2v --seed, fastText -seed); quality is then "
+                        "given as the median and its range (default: each tool's default seed)")
     p.add_argument("--head-lines", type=int, default=None, help="NSMC: only its first N lines (smoke tests)")
     p.add_argument("--head-words", type=int, default=None, help="text8: only its first N words (smoke tests)")
     p.add_argument("--out", default=str(HERE / "out"))
     p.add_argument("--report", default=str(HERE / "RESULTS_subwords.md"))
     p.add_argument("--report-only", action="store_true", help="rewrite the report from out/subwords.json")
+    p.add_argument("--no-interop", action="store_true",
+                   help="skip the print-word-vectors check (an earlier run of the same rows made it)")
     p.add_argument("--queries", action="store_true",
                    help="only time fresh-process queries on the NSMC models an earlier run left")
     p.add_argument("--append", action="store_true",
@@ -529,6 +576,11 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     args.corpora = [c.strip() for c in args.corpora.split(",") if c.strip()]
     args.rows = [r.strip() for r in args.rows.split(",")] if args.rows else None
+    args.seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else None
+    if args.repeats is None:
+        args.repeats = len(args.seeds) if args.seeds else 1
+    if args.seeds and len(args.seeds) < args.repeats:
+        p.error("give a seed for every repeat")
     for c in args.corpora:
         if c not in CORPORA:
             p.error(f"unknown corpus {c!r}")
@@ -555,6 +607,7 @@ def main(argv=None) -> int:
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": "python benchmarks/subwords.py " + shlex.join(sys.argv[1:] if argv is None else argv),
             "machine": harness.machine(), "dim": args.dim, "threads": args.threads, "repeats": args.repeats,
+            "seeds": args.seeds,
             "w2v_commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                          capture_output=True, text=True).stdout.strip(),
             "fasttext": args.fasttext}}

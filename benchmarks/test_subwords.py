@@ -64,6 +64,17 @@ def test_the_report_gives_medians_ratios_and_the_interop_check():
     assert "0.300 (350/353)" in text and "10.00 % (800/1000 answerable)" in text
 
 
+def test_several_seeds_give_each_quality_figure_its_range():
+    runs = [dict(run("nsmc", "w2v-subwords", 50, 0, 0.25), seed=1), dict(run("nsmc", "w2v-subwords", 60, 1, 0.30), seed=2),
+            dict(run("nsmc", "w2v-subwords", 55, 2, 0.20), seed=3)]
+    results = {"meta": {}, "corpora": {"nsmc": {"path": "n", "words": 1000, "epochs": 5, "rows": ["w2v-subwords"]}},
+               "runs": runs}
+    text = bench.markdown(results)
+    assert "| w2v --subwords (automatic lengths), seeds 1, 2, 3 | 55.0 s (50.0–60.0) |" in text
+    assert "0.250 (0.200–0.300) (350/353)" in text
+    assert bench.parse_args(["--seeds", "4,5"]).repeats == 2
+
+
 def test_unknown_rows_and_corpora_are_refused():
     for argv in (["--rows", "nope"], ["--corpora", "nope"]):
         try:
