@@ -27,8 +27,9 @@ import numpy as np
 from numba import njit
 
 from w2v.jit_cache import protect
-from w2v.kernels import (F0, F1, FASTMATH, MASK16, U16, axpy, batched_negative_sampling, dot, draw_noise_word,
-                         hierarchical_softmax_update, lcg_next, negative_sampling_update, predict, uniform_below)
+from w2v.kernels import (F0, F1, FASTMATH, axpy, batched_negative_sampling, decayed_alpha, dot, draw_noise_word,
+                         hierarchical_softmax_update, lcg_next, negative_sampling_update, next_sentence, predict,
+                         uniform_below)
 from w2v.params import MAX_SENTENCE_LENGTH
 
 
@@ -215,36 +216,18 @@ def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_thresho
     loss = np.float64(0.0)
     predictions = 0
     words_read = 0
-    length = 0
     position = begin
-    while position < end or length > 0:
-        sentence_done = position >= end
-        if not sentence_done:
-            word = ids[position]
-            position += 1
-            if word < 0:
-                sentence_done = True
-            else:
-                words_read += 1
-                threshold = keep_threshold[word]
-                keep = True
-                if threshold < 65536:  # word2vec.c's subsampling of frequent words
-                    state = lcg_next(state)
-                    keep = ((state >> U16) & MASK16) < threshold
-                if keep:
-                    sentence[length] = word
-                    length += 1
-                    sentence_done = length == MAX_SENTENCE_LENGTH
-        if sentence_done and length > 0:
-            progress = (words_before + words_read * n_threads) / (total_words + 1.0)
-            alpha = np.float32(max(starting_alpha * (1.0 - progress), min_alpha))
+    while position < end:
+        position, length, read, state = next_sentence(ids, position, end, keep_threshold, state, sentence)
+        words_read += read
+        if length > 0:
+            alpha = decayed_alpha(starting_alpha, min_alpha, words_before, words_read, n_threads, total_words)
             state, sentence_loss, sentence_predictions = train_sentence(
                 sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
                 batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
                 sigmoid_table, loss_table, hidden, neu1e, targets, gradients)
             loss += sentence_loss
             predictions += sentence_predictions
-            length = 0
     rng_state[0] = state
     stats[0] += loss
     stats[1] += predictions
