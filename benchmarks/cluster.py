@@ -55,6 +55,8 @@ def score(words, vectors) -> dict:
 def job(args) -> dict:
     record = {"mode": args.mode, "epochs": args.epochs, "workers": args.workers, "schedule": args.schedule,
               "combine": "mean" if args.schedule == "epoch" else args.combine,
+              "scale_alpha": args.schedule != "epoch" and args.combine == "mean" and not args.plain_alpha,
+              "sync_every": args.sync_every,
               "kills": args.kills, "interrupt": args.interrupt, "corpus": args.corpus}
     started = time.monotonic()
     if args.interrupt is not None:
@@ -70,7 +72,8 @@ def job(args) -> dict:
         from w2v.cluster.schedule import SyncSchedule
 
         schedule = SyncSchedule.per_epoch() if args.schedule == "epoch" else SyncSchedule(
-            every_words=args.sync_every, hot_rows=args.hot_rows, full_every=args.full_every, combine=args.combine)
+            every_words=args.sync_every, hot_rows=args.hot_rows, full_every=args.full_every, combine=args.combine,
+            scale_alpha=not args.plain_alpha)
         killer = Killer(args.kills, args.seed) if args.kills else None
         model = train_on_cluster([args.corpus], params(args, 1), address="local", workers=args.workers,
                                  schedule=schedule, quiet=False, on_round=killer)
@@ -164,8 +167,8 @@ def report(folder: Path) -> str:
     for mode in ("cbow", "skipgram"):
         for epochs in sorted({r["epochs"] for r in plain if r["mode"] == mode}):
             rows = sorted((r for r in plain if r["mode"] == mode and r["epochs"] == epochs),
-                          key=lambda r: (r["schedule"] != "pword2vec", r.get("combine", "mixed") != "mixed",
-                                         r["workers"]))
+                          key=lambda r: (r["schedule"] != "pword2vec", _rule(r) != "mean at N x alpha",
+                                         str(r.get("sync_every")) != "auto", r["workers"]))
             single = next((r for r in rows if r["workers"] == 0), None)
             if not rows:
                 continue
@@ -182,8 +185,7 @@ def report(folder: Path) -> str:
                                f"| {s['train_seconds']:.1f} | — | — | — | {s['words_per_second'] / 2:,.0f} (a thread) "
                                f"| {r['driver_peak_rss'] / 2**20:,.0f} MiB |")
                     continue
-                sync = "once an epoch, mean" if r["schedule"] == "epoch" else \
-                    f"pWord2Vec, {r.get('combine', 'mixed')}"
+                sync = _rule(r) + ("" if r["schedule"] == "epoch" else f", every {_every(r)}")
                 out.append(f"| {r['workers']} worker{'s' if r['workers'] > 1 else ''} | {sync} | "
                            f"{_pct(r['analogy'])} | {da} | {_rho(r['ws353'])} | {dw} | {s['train_seconds']:.1f} | "
                            f"{s['syncs']} ({s['full_syncs']}) | {s['bytes_per_sync'] / 1e6:.2f} | "
@@ -213,6 +215,23 @@ def report(folder: Path) -> str:
     if notes.exists():
         out += [notes.read_text()]
     return "\n".join(out) + "\n"
+
+
+def _rule(record) -> str:
+    """How a run combined the workers' changes."""
+    if record["schedule"] == "epoch":
+        return "once an epoch, mean"
+    combine = record.get("combine", "mixed")
+    if combine == "mean" and record.get("scale_alpha"):
+        return "mean at N x alpha"
+    return {"mixed": "hot rows mean, others sum", "mean": "mean", "sum": "sum"}[combine]
+
+
+def _every(record) -> str:
+    """Words between two syncs, over all workers."""
+    every = record.get("sync_every", 1 << 18)
+    words = (1 << 19) if every == "auto" else every * record["workers"]
+    return f"{words / 2**20:g}M words" + (" (auto)" if every == "auto" else "")
 
 
 def _pct(value) -> str:
@@ -279,10 +298,11 @@ def main(argv=None) -> int:
     j.add_argument("--epochs", type=int, default=3)
     j.add_argument("--workers", type=int, default=2)
     j.add_argument("--schedule", choices=("pword2vec", "epoch"), default="pword2vec")
-    j.add_argument("--sync-every", type=int, default=1 << 18)
+    j.add_argument("--sync-every", type=lambda v: v if v == "auto" else int(v), default="auto")
     j.add_argument("--hot-rows", type=int, default=4096)
     j.add_argument("--full-every", type=int, default=8)
-    j.add_argument("--combine", choices=("mixed", "sum", "mean"), default="mixed")
+    j.add_argument("--combine", choices=("mean", "sum"), default="mean")
+    j.add_argument("--plain-alpha", action="store_true", help="average at the plain learning rate (pWord2Vec's)")
     j.add_argument("--kills", type=int, default=0)
     j.add_argument("--interrupt", type=float, default=None)
     j.add_argument("--estimate-seconds", type=float, default=30.0, help="with --interrupt: the run's training time")

@@ -9,6 +9,7 @@ from w2v.cluster.driver import shared_tables
 from w2v.cluster.schedule import SyncSchedule, chunk_bounds, rows_to_send
 from w2v.cluster.sharding import assign, plan_shards
 from w2v.cluster.worker import Worker
+from w2v.errors import ParameterError
 from w2v.params import TrainParams
 from w2v.vocab import Vocab
 
@@ -20,13 +21,29 @@ def test_the_schedule_sends_hot_rows_often_and_all_rows_every_k_syncs():
     assert rows_to_send(99, 10, full=False, from_end=True) == slice(89, 99)  # the Huffman tree's top
     assert rows_to_send(100, 10, full=True) == slice(0, 100)
     assert rows_to_send(5, 10, full=False) == slice(0, 5)
-    assert SyncSchedule.per_epoch().is_full(1) and SyncSchedule.per_epoch().scales(4) == (0.25, 0.25)
-    assert schedule.scales(4) == (0.25, 1.0)  # hot rows averaged, the others added
-    assert SyncSchedule(combine="sum").scales(4) == (1.0, 1.0)
+    assert SyncSchedule.per_epoch().is_full(1)
     assert chunk_bounds(10, 3).tolist() == [0, 3, 6, 10]
 
 
-def workers_for(path, n, **params):
+def test_by_default_the_changes_are_averaged_and_the_workers_step_at_n_times_alpha():
+    default, spark, summed = SyncSchedule(), SyncSchedule.per_epoch(), SyncSchedule(combine="sum")
+    assert default.change_scale(4) == spark.change_scale(4) == 0.25 and summed.change_scale(4) == 1.0
+    assert default.alpha_scale(4) == 4.0
+    assert spark.alpha_scale(4) == summed.alpha_scale(4) == 1.0  # Spark averages at the plain rate
+
+
+def test_auto_sync_keeps_the_words_between_syncs_over_all_workers_fixed():
+    auto = SyncSchedule()
+    assert [auto.round_words(n) for n in (1, 2, 8)] == [1 << 19, 1 << 18, 1 << 16]
+    assert auto.round_words(10_000) == 1 << 14  # never a round shorter than that
+    assert SyncSchedule(every_words=1000).round_words(8) == 1000
+    assert SyncSchedule.per_epoch().round_words(8) is None
+    for bad in (0, "often"):
+        with pytest.raises(ParameterError):
+            SyncSchedule(every_words=bad).validate()
+
+
+def workers_for(path, n, alpha_scale=1.0, **params):
     params = TrainParams(**dict(dict(dim=16, min_count=1, sample=0, epochs=2, threads=1, seed=5), **params))
     shards = plan_shards([path], 2 * n)
     merger = CountMerger()
@@ -34,15 +51,16 @@ def workers_for(path, n, **params):
         merger.add(count_shard(shard))
     vocab, _ = Vocab.from_counts(*merger.result(), params.min_count)
     tables = shared_tables(vocab, params)
-    workers = [Worker(i, n, [shards[j] for j in group], params) for i, group in enumerate(assign(shards, n))]
+    workers = [Worker(i, n, [shards[j] for j in group], params, alpha_scale=alpha_scale)
+               for i, group in enumerate(assign(shards, n))]
     for worker in workers:
         worker.setup(tables, None)
     return workers, vocab
 
 
-def sync(workers, full, hot, scales=(1.0, 1.0)):
+def sync(workers, full, hot, scale=1.0):
     n = len(workers)
-    parts = [w.deltas(full, hot, n, scales)[1:] for w in workers]
+    parts = [w.deltas(full, hot, n, scale)[1:] for w in workers]
     combined = [w.combine(*[p[j] for p in parts])[1] for j, w in enumerate(workers)]
     for w in workers:
         w.apply(full, hot, *combined)
@@ -89,18 +107,25 @@ def two_trained(planted_path):
         w.close()
 
 
-def test_mixed_averages_the_hot_rows_and_adds_the_others(two_trained):
-    workers, start, changes = two_trained
-    sync(workers, full=True, hot=10, scales=SyncSchedule().scales(2))
-    np.testing.assert_allclose(workers[0].replica[0][:10], start[:10] + (changes[0][:10] + changes[1][:10]) / 2,
-                               rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(workers[0].replica[0][10:], start[10:] + changes[0][10:] + changes[1][10:],
-                               rtol=1e-5, atol=1e-6)
+def test_a_worker_steps_at_its_alpha_scale_times_alpha(planted_path):
+    scaled, _ = workers_for(planted_path, 2, alpha_scale=2.0, alpha=0.01)
+    plain, _ = workers_for(planted_path, 2, alpha=0.02)
+    for a, b in zip(scaled, plain):
+        a.train_round(30_000, 0, 2 * 210_000)
+        b.train_round(30_000, 0, 2 * 210_000)
+        assert all(np.array_equal(x, y) for x, y in zip(a.replica, b.replica))
+        a.close()
+        b.close()
+    unscaled, _ = workers_for(planted_path, 2, alpha=0.01)
+    unscaled[0].train_round(30_000, 0, 2 * 210_000)
+    assert not np.array_equal(unscaled[0].replica[0], scaled[0].replica[0])
+    for w in unscaled:
+        w.close()
 
 
 def test_model_averaging_moves_a_row_by_the_mean_change(two_trained):
     workers, start, changes = two_trained
-    sync(workers, full=True, hot=0, scales=(0.5, 0.5))
+    sync(workers, full=True, hot=0, scale=SyncSchedule().change_scale(2))
     np.testing.assert_allclose(workers[1].replica[0], start + (changes[0] + changes[1]) / 2, rtol=1e-5, atol=1e-6)
     assert not np.allclose(workers[1].replica[0], start)
 

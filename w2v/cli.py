@@ -178,6 +178,23 @@ def subword_options(function):
     return function
 
 
+class _WordsOrAuto(click.ParamType):
+    """A number of words, or "auto"."""
+
+    name = "WORDS|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "auto":
+            return value
+        try:
+            return int(str(value).replace("_", "").replace(",", ""))
+        except ValueError:
+            self.fail(f"{value!r} is neither a number of words nor auto", param, ctx)
+
+
+SYNC_EVERY = _WordsOrAuto()
+
+
 def cluster_options(function):
     options = [
         click.option("--cluster", metavar="ADDRESS", default=None,
@@ -186,8 +203,9 @@ def cluster_options(function):
                           "reads; --threads is per worker. Needs: pip install 'w2v[cluster]'."),
         click.option("--workers", type=int, default=None,
                      help="With --cluster: training workers (Ray actors) [default: one a node]."),
-        click.option("--sync-every", type=int, default=1 << 18, show_default=True,
-                     help="With --cluster: words each worker trains between two syncs."),
+        click.option("--sync-every", type=SYNC_EVERY, default="auto", show_default=True,
+                     help="With --cluster: words each worker trains between two syncs; auto: "
+                          "524,288 words over all workers."),
         click.option("--sync-hot-rows", type=int, default=4096, show_default=True,
                      help="With --cluster: rows of the most frequent words, sent at every sync."),
         click.option("--sync-full-every", type=int, default=8, show_default=True,

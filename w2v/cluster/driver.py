@@ -1,6 +1,6 @@
 """The driver of a cluster run: Ray, the shards, the vocabulary, the workers, the sync rounds, the faults.
 
-A run is a loop of rounds. In a round every worker trains ``schedule.every_words``
+A run is a loop of rounds. In a round every worker trains ``schedule.round_words(N)``
 words (or one epoch) on its replica; then the workers sync: each cuts the change
 of the rows sent into one part per worker, worker j combines part j of everyone
 (a reduce-scatter), and every worker adds all combined parts to its synced copy
@@ -168,8 +168,10 @@ class _Run:
                                       scheduling_strategy="SPREAD")(Worker)
         self.tables = ray.put(shared_tables(vocab, params))
         weights = [ray.put(w) for w in weights if w is not None] if weights is not None else []
+        self.round_words = schedule.round_words(self.n_workers)
+        alpha_scale = schedule.alpha_scale(self.n_workers)
         self.actors = [self.actor_class.remote(i, self.n_workers, [shards[j] for j in group], params, prune_at,
-                                               workdir) for i, group in enumerate(groups)]
+                                               workdir, alpha_scale) for i, group in enumerate(groups)]
         try:
             infos = ray.get([actor.setup.remote(self.tables, None if states is None else states[i], *weights)
                              for i, actor in enumerate(self.actors)])
@@ -185,8 +187,8 @@ class _Run:
         hosts = sorted({i["host"] for i in infos})
         progress.line(f"training on {self.n_workers} workers x {params.threads} threads on {len(hosts)} "
                       f"node{'s' if len(hosts) > 1 else ''}: {self.n_words:,} words an epoch; sync every "
-                      f"{_every(schedule)}, {schedule.hot_rows:,} hot rows, all rows every "
-                      f"{schedule.full_every} syncs; {_COMBINED[schedule.combine]}")
+                      f"{_every(self.round_words)}, {schedule.hot_rows:,} hot rows, all rows every "
+                      f"{schedule.full_every} syncs; changes {_combined(schedule, alpha_scale)}")
         # (refs of the model, states) at the last full sync: what restarts every worker if all die.
         self.snapshot = (self._snapshot_refs(self.actors[0]), [dict(s) for s in self.states])
 
@@ -250,7 +252,7 @@ class _Run:
     # -- the rounds -------------------------------------------------------------------------------
 
     def train(self) -> TrainedModel:
-        params, progress, ray = self.params, self.progress, self.ray
+        params, progress = self.params, self.progress
         started = time.monotonic()
         last_checkpoint = started
         done_before = self._done()
@@ -318,8 +320,8 @@ class _Run:
         global_before = self._done()
         refs = {}
         if train:
-            refs = {i: actor.train_round.remote(schedule.every_words, global_before, self.total_words,
-                                                schedule.every_words is None)
+            refs = {i: actor.train_round.remote(self.round_words, global_before, self.total_words,
+                                                self.round_words is None)
                     for i, actor in enumerate(self.actors) if not self._finished(self.states[i])}
         ended, dead = {}, set()
         for i, ref in refs.items():
@@ -355,12 +357,12 @@ class _Run:
     def _sync(self, alive, full: bool, dead: set) -> list:
         """Reduce-scatter and all-gather of the alive workers' changes. Returns the workers whose change
         went into the synced model; those that died meanwhile are added to ``dead``."""
-        ray, schedule = self.ray, self.schedule
+        schedule = self.schedule
         hot, n = schedule.hot_rows, len(alive)
         if n == 0:
             return []
-        scales = schedule.scales(n)
-        parts = {i: self.actors[i].deltas.options(num_returns=n + 1).remote(full, hot, n, scales) for i in alive}
+        scale = schedule.change_scale(n)
+        parts = {i: self.actors[i].deltas.options(num_returns=n + 1).remote(full, hot, n, scale) for i in alive}
         senders = [i for i in alive if self._alive(parts[i][0], i, dead)]
         combined = []
         for j in range(n):
@@ -524,12 +526,14 @@ def _workers(ray, workers: int | None) -> int:
     return workers
 
 
-_COMBINED = {"sum": "changes added", "mean": "changes averaged",
-             "mixed": "the hot rows' changes averaged, the others' added"}
+def _combined(schedule: SyncSchedule, alpha_scale: float) -> str:
+    if schedule.combine == "sum":
+        return "added"
+    return f"averaged, each worker stepping at {alpha_scale:g} x alpha" if alpha_scale != 1 else "averaged"
 
 
-def _every(schedule: SyncSchedule) -> str:
-    return "epoch" if schedule.every_words is None else f"{schedule.every_words:,} words a worker"
+def _every(round_words: int | None) -> str:
+    return "epoch" if round_words is None else f"{round_words:,} words a worker"
 
 
 def _why(error) -> str:

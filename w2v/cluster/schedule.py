@@ -5,15 +5,23 @@ rows of the most frequent words (they take most updates and drift fastest), and
 all rows every ``full_every`` syncs. Spark MLlib's scheme, kept to compare:
 each worker trains a whole epoch on its shards, then the models are averaged.
 
-A sync combines what each worker changed since the last sync. ``"sum"`` adds
-the changes: the replicas then behave like Hogwild threads that see each other's
-updates late, which is right for a rare word's row (one worker or two changed
-it, a little) but overshoots a frequent word's row, which every worker moved a
-long way in the same direction (measured: the loss of a small-vocabulary run
-rises after a few epochs). ``"mean"`` averages them (model averaging, as
-pWord2Vec and Spark do): stable, but a row that one worker changed moves by 1/N
-of that change. ``"mixed"`` (the default) averages the hot rows' changes and adds
-the others'.
+A sync combines what each worker changed since the last sync. ``"mean"`` (the
+default) averages the changes, and every worker steps at N times the learning
+rate (the linear scaling rule of large-batch SGD). That is what one process
+would do with the same words, on both kinds of row. A rare word's row, which
+one worker moved a little, moves by that worker's change: N times the step,
+divided by N. A frequent word's row, which every worker moved most of the way
+to where its contexts pull it, moves there once. Averaging at the plain learning
+rate (pWord2Vec, Spark) moves every row by 1/N of what one process would, and
+adding the changes overshoots on the frequent rows and diverges from 4 workers
+on (both measured in benchmarks/RESULTS_cluster.md). ``"sum"`` adds the changes
+at the plain rate, to compare.
+
+How often to sync is set in words all workers train between two syncs
+(``GLOBAL_WORDS``): each replica moves about as far in a round as one process
+does in that many words, and the replicas must not drift apart further than
+averaging can mend (8 workers at 2M words a sync lost 4 points on text8's first
+epoch; at 0.5M none).
 """
 
 from __future__ import annotations
@@ -24,24 +32,28 @@ import numpy as np
 
 from w2v.errors import ParameterError
 
-COMBINE = ("mixed", "sum", "mean")
+COMBINE = ("mean", "sum")
+GLOBAL_WORDS = 1 << 19  # words all workers train between two syncs, with --sync-every auto
+MIN_ROUND_WORDS = 1 << 14  # a worker's round is never shorter: a sync costs a round trip
 
 
 @dataclass(frozen=True)
 class SyncSchedule:
-    every_words: int | None = 1 << 18  # words each worker trains between two syncs; None: one epoch
+    every_words: int | str | None = "auto"  # words each worker trains between two syncs; None: one epoch
     hot_rows: int = 4096  # rows of the most frequent words, sent at every sync
     full_every: int = 8  # every this many syncs, all rows are sent
-    combine: str = "mixed"
+    combine: str = "mean"
+    scale_alpha: bool = True  # with "mean": workers step at N x the learning rate
 
     @classmethod
     def per_epoch(cls) -> "SyncSchedule":
         """Spark MLlib's: one sync of all rows at the end of each epoch, models averaged."""
-        return cls(every_words=None, hot_rows=0, full_every=1, combine="mean")
+        return cls(every_words=None, hot_rows=0, full_every=1, combine="mean", scale_alpha=False)
 
     def validate(self) -> "SyncSchedule":
-        if self.every_words is not None and self.every_words < 1:
-            raise ParameterError(f"--sync-every must be at least 1 word, got {self.every_words}")
+        if self.every_words != "auto" and self.every_words is not None and (
+                isinstance(self.every_words, str) or self.every_words < 1):
+            raise ParameterError(f"--sync-every must be a number of words (at least 1) or auto, got {self.every_words}")
         if self.hot_rows < 0:
             raise ParameterError(f"--sync-hot-rows must be at least 0, got {self.hot_rows}")
         if self.full_every < 1:
@@ -50,14 +62,23 @@ class SyncSchedule:
             raise ParameterError(f"combine must be one of {', '.join(COMBINE)}, got {self.combine!r}")
         return self
 
+    def round_words(self, n_workers: int) -> int | None:
+        """Words each of ``n_workers`` trains between two syncs (None: to the end of the epoch)."""
+        if self.every_words == "auto":
+            return max(MIN_ROUND_WORDS, GLOBAL_WORDS // max(n_workers, 1))
+        return self.every_words
+
+    def alpha_scale(self, n_workers: int) -> float:
+        """What the workers multiply the learning rate by."""
+        return float(n_workers) if self.combine == "mean" and self.scale_alpha else 1.0
+
     def is_full(self, sync_number: int) -> bool:
         """Sync ``sync_number`` (counted from 1) sends all rows."""
         return self.hot_rows == 0 or sync_number % self.full_every == 0
 
-    def scales(self, senders: int) -> tuple[float, float]:
-        """What each of ``senders`` workers multiplies its change by: (hot rows, other rows)."""
-        share = 1.0 / max(senders, 1)
-        return {"sum": (1.0, 1.0), "mean": (share, share), "mixed": (share, 1.0)}[self.combine]
+    def change_scale(self, senders: int) -> float:
+        """What each of ``senders`` workers multiplies its change by before the changes are added."""
+        return 1.0 / max(senders, 1) if self.combine == "mean" else 1.0
 
 
 def rows_to_send(n_rows: int, hot_rows: int, full: bool, from_end: bool = False) -> slice:

@@ -23,7 +23,7 @@ from w2v.errors import ModelError, W2VError
 from w2v.params import TrainParams
 
 STATE = "cluster.npz"
-VERSION = 1
+VERSION = 2  # 2: the changes averaged at N x alpha (1 added the cold rows' changes)
 _STATE_ARRAYS = ("epoch", "position", "rng", "words_done", "stats")
 _WEIGHTS = ("syn0", "syn1neg", "syn1")
 

@@ -56,8 +56,9 @@ def _state_of(state: dict) -> TrainState:
 
 class Worker:
     def __init__(self, index: int, n_workers: int, shards, params: TrainParams, prune_at: int | None = None,
-                 workdir: str | None = None):
+                 workdir: str | None = None, alpha_scale: float = 1.0):
         self.index, self.n_workers, self.shards, self.params = index, n_workers, shards, params
+        self.alpha_scale = alpha_scale  # the replica steps at this times --alpha (SyncSchedule.alpha_scale)
         self.prune_at = prune_at
         self.workdir = workdir or tempfile.gettempdir()
         self.scans = None
@@ -128,6 +129,7 @@ class Worker:
         budget = budget if budget is not None else math.inf
         syn0, syn1neg, syn1 = self.kernel_weights
         total_threads = params.threads * self.n_workers
+        alpha = params.starting_alpha * self.alpha_scale
         failures: list[BaseException] = []
 
         def run(t: int) -> None:
@@ -150,7 +152,7 @@ class Worker:
                                tables["noise_threshold"], tables["noise_alias"], tables["codes"], tables["points"],
                                tables["code_offsets"], self.sigmoid, self.log_sigmoid, params.window,
                                params.negative, params.hs, params.cbow, params.kernel == "batched",
-                               float(params.starting_alpha), float(params.starting_alpha * params.min_alpha_ratio),
+                               float(alpha), float(alpha * params.min_alpha_ratio),
                                before, total_words, total_threads, rng_state, stats)
                     state.words_done[t] += int(stats[2] - read_before)
                     if not math.isfinite(stats[0]):
@@ -204,24 +206,20 @@ class Worker:
                     pieces.append((m, first, first + int(b - a), int(a - lo)))
             yield int(hi - lo), pieces
 
-    def deltas(self, full: bool, hot_rows: int, chunks: int, scales=(1.0, 1.0)):
-        """What this replica changed since the last sync in the rows sent, cut into ``chunks`` parts (one
-        for each worker that combines a part); returned after a count (``chunks + 1`` values). ``scales``:
-        what the change of a hot row and of another row is multiplied by (``SyncSchedule.scales``)."""
+    def deltas(self, full: bool, hot_rows: int, chunks: int, scale: float = 1.0):
+        """What this replica changed since the last sync in the rows sent, times ``scale``
+        (``SyncSchedule.change_scale``), cut into ``chunks`` parts (one for each worker that combines a
+        part); returned after a count (``chunks + 1`` values)."""
         self._check_set_up()
-        hot_scale, cold_scale = (np.float32(x) for x in scales)
+        scale = np.float32(scale)
         parts = []
         for n_rows, pieces in self._pieces(full, hot_rows, chunks):
             part = np.empty((n_rows, self.params.dim), dtype=np.float32)
             for m, first, last, at in pieces:
                 out = part[at:at + last - first]
                 np.subtract(self.replica[m][first:last], self.synced[m][first:last], out=out)
-                hot = rows_to_send(self.replica[m].shape[0], hot_rows, False, self.from_end[m])
-                a, b = max(first, hot.start), min(last, hot.stop)
-                if cold_scale != 1:
-                    out *= cold_scale
-                if a < b and hot_scale != cold_scale:
-                    out[a - first:b - first] *= hot_scale / cold_scale
+                if scale != 1:
+                    out *= scale
             parts.append(part)
         return (len(parts), *parts)  # a small first value: the driver waits on it, never on the weights
 
