@@ -230,8 +230,10 @@ def _rule(record) -> str:
 def _every(record) -> str:
     """Words between two syncs, over all workers."""
     every = record.get("sync_every", 1 << 18)
-    words = (1 << 19) if every == "auto" else every * record["workers"]
-    return f"{words / 2**20:g}M words" + (" (auto)" if every == "auto" else "")
+    n = record["workers"]
+    if every == "auto":
+        every = max(1 << 14, (1 << 20) // n ** 2)
+    return f"{every:,} words a worker" + (" (auto)" if record.get("sync_every") == "auto" else "")
 
 
 def _pct(value) -> str:
@@ -249,7 +251,8 @@ def _delta(record, single, key, scale, spec) -> str:
 
 
 def scaling_model(records) -> list[str]:
-    """Expected words/s of M machines x 16 cores from the measured per-thread rate and sync cost."""
+    """Expected words/s of M machines x 16 cores from the measured per-thread rate and sync cost,
+    at several numbers of words between two syncs (over all machines)."""
     out = []
     for mode in ("cbow", "skipgram"):
         single = [r for r in records if r["mode"] == mode and r["workers"] == 0]
@@ -259,32 +262,35 @@ def scaling_model(records) -> list[str]:
         single, one = single[0], one[0]
         thread_rate = single["stats"]["words_per_second"] / 2
         local = one["stats"]["sync_seconds"] / max(one["stats"]["syncs"], 1)
-        vocab, dim, hot, every, k = single["vocab"], SETTINGS["dim"], 4096, 8, 8
+        vocab, dim, hot, k = single["vocab"], SETTINGS["dim"], 4096, 8
         full_bytes = 2 * vocab * dim * 4  # syn0 and syn1neg
         hot_bytes = 2 * min(hot, vocab) * dim * 4
         mean_bytes = ((k - 1) * hot_bytes + full_bytes) / k
         node_rate = 16 * thread_rate
-        words = 16 * (1 << 18)  # a round: 262,144 words a core, as in the measured runs
         name = "CBOW" if mode == "cbow" else "Skip-gram"
         out += [f"## Scaling model, {name}", "",
                 f"Measured here: {thread_rate:,.0f} words/s a thread (the single-process run, 2 threads); a sync's "
-                f"local work (delta, combine, apply; 1 worker, no network) {1000 * local:.0f} ms. Assumed: a "
-                f"16-core machine trains at 16 x that = {node_rate / 1e6:.1f}M words/s (linear within a machine); "
-                f"one worker a machine with --threads 16, syncing every {words:,} words ({words / node_rate:.2f} s "
-                f"of training); a sync sends the {min(hot, vocab):,} hot rows of syn0 and syn1neg "
-                f"({hot_bytes / 1e6:.1f} MB) and every {k}th sync all {vocab:,} rows ({full_bytes / 1e6:.1f} MB): "
-                f"{mean_bytes / 1e6:.1f} MB on average. A reduce-scatter plus all-gather moves 2 (M-1)/M of "
-                "that in and out of each machine, so", "",
-                "    sync s = local + 2 (M-1)/M x bytes / bandwidth,   words/s = M x words / (words / node rate + sync s)",
-                "", "| machines | cores | 1 Gbit/s | 10 Gbit/s | 25 Gbit/s | ideal (no sync) |",
-                "| --- | --- | --- | --- | --- | --- |"]
+                f"local work (delta, combine, apply through Ray's object store; 1 worker, no network) "
+                f"{1000 * local:.0f} ms. Assumed: a 16-core machine trains at 16 x that = {node_rate / 1e6:.1f}M "
+                f"words/s (linear within a machine); one worker a machine with --threads 16, training W words "
+                f"between two syncs (auto: 2^20 / M^2, at least 16,384); a sync sends the {min(hot, vocab):,} hot rows of "
+                f"syn0 and syn1neg ({hot_bytes / 1e6:.1f} MB) and every {k}th sync all {vocab:,} rows "
+                f"({full_bytes / 1e6:.1f} MB): {mean_bytes / 1e6:.1f} MB on average. A reduce-scatter plus "
+                "all-gather moves 2 (M-1)/M of that in and out of each machine, and the syncs do not overlap "
+                "training, so", "",
+                "    sync s = local + 2 (M-1)/M x bytes / bandwidth,   words/s = M x W / (W / node rate + sync s)",
+                "", "| machines | cores | W (words a machine a sync) | 1 Gbit/s | 10 Gbit/s | 25 Gbit/s | ideal (no sync) |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
         for machines in (4, 16, 64):
-            cells = []
-            for gbit in (1, 10, 25):
-                sync = local + 2 * (machines - 1) / machines * mean_bytes / (gbit * 1e9 / 8)
-                rate = machines * words / (words / node_rate + sync)
-                cells.append(f"{rate / 1e6:,.0f}M ({100 * rate / (machines * node_rate):.0f} %)")
-            out.append(f"| {machines} | {16 * machines} | {' | '.join(cells)} | {machines * node_rate / 1e6:,.0f}M |")
+            auto = max(1 << 14, (1 << 20) // machines ** 2)
+            for w, label in ((auto, f"{auto:,} (auto)"), (1 << 20, "1,048,576"), (1 << 23, "8,388,608")):
+                cells = []
+                for gbit in (1, 10, 25):
+                    sync = local + 2 * (machines - 1) / machines * mean_bytes / (gbit * 1e9 / 8)
+                    rate = machines * w / (w / node_rate + sync)
+                    cells.append(f"{rate / 1e6:,.0f}M ({100 * rate / (machines * node_rate):.0f} %)")
+                out.append(f"| {machines} | {16 * machines} | {label} | {' | '.join(cells)} | "
+                           f"{machines * node_rate / 1e6:,.0f}M |")
         out.append("")
     return out
 

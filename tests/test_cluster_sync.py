@@ -32,10 +32,10 @@ def test_by_default_the_changes_are_averaged_and_the_workers_step_at_n_times_alp
     assert spark.alpha_scale(4) == summed.alpha_scale(4) == 1.0  # Spark averages at the plain rate
 
 
-def test_auto_sync_keeps_the_words_between_syncs_over_all_workers_fixed():
+def test_auto_sync_shortens_the_rounds_with_the_square_of_the_workers():
     auto = SyncSchedule()
-    assert [auto.round_words(n) for n in (1, 2, 8)] == [1 << 19, 1 << 18, 1 << 16]
-    assert auto.round_words(10_000) == 1 << 14  # never a round shorter than that
+    assert [auto.round_words(n) for n in (1, 2, 4, 8)] == [1 << 20, 1 << 18, 1 << 16, 1 << 14]
+    assert auto.round_words(100) == 1 << 14  # never a round shorter than that
     assert SyncSchedule(every_words=1000).round_words(8) == 1000
     assert SyncSchedule.per_epoch().round_words(8) is None
     for bad in (0, "often"):

@@ -205,7 +205,7 @@ def cluster_options(function):
                      help="With --cluster: training workers (Ray actors) [default: one a node]."),
         click.option("--sync-every", type=SYNC_EVERY, default="auto", show_default=True,
                      help="With --cluster: words each worker trains between two syncs; auto: "
-                          "524,288 words over all workers."),
+                          "2^20 / workers^2, at least 16,384 (fewer syncs: faster, less accurate)."),
         click.option("--sync-hot-rows", type=int, default=4096, show_default=True,
                      help="With --cluster: rows of the most frequent words, sent at every sync."),
         click.option("--sync-full-every", type=int, default=8, show_default=True,

@@ -520,8 +520,8 @@ class TrainState:
 class _SpanCursor:
     """Hands out the corpus span by span, epoch after epoch, to whichever worker asks first."""
 
-    def __init__(self, state: TrainState, n_ids: int):
-        self.state, self.n_ids = state, n_ids
+    def __init__(self, state: TrainState, n_ids: int, span_ids: int = SPAN_IDS):
+        self.state, self.n_ids, self.span_ids = state, n_ids, span_ids
         self.lock = threading.Lock()
 
     def take(self) -> tuple[int, int, int] | None:
@@ -531,7 +531,7 @@ class _SpanCursor:
             if state.finished:
                 return None
             epoch, begin = int(state.epoch[0]), int(state.position[0])
-            end = min(begin + SPAN_IDS, self.n_ids)
+            end = min(begin + self.span_ids, self.n_ids)
             if end >= self.n_ids:
                 state.epoch[0], state.position[0] = epoch + 1, 0
             else:

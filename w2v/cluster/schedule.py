@@ -17,11 +17,12 @@ adding the changes overshoots on the frequent rows and diverges from 4 workers
 on (both measured in benchmarks/RESULTS_cluster.md). ``"sum"`` adds the changes
 at the plain rate, to compare.
 
-How often to sync is set in words all workers train between two syncs
-(``GLOBAL_WORDS``): each replica moves about as far in a round as one process
-does in that many words, and the replicas must not drift apart further than
-averaging can mend (8 workers at 2M words a sync lost 4 points on text8's first
-epoch; at 0.5M none).
+How often to sync: the replicas must not drift apart further than averaging
+can mend. Each steps at N x alpha, so in a round of W words it moves as one
+process does in N x W words, with N times the step noise; what kept text8's
+accuracy in benchmarks/RESULTS_cluster.md was W about 2^20 / N^2 words a worker
+(4 workers at 131,072 lost nothing; 8 workers lost 3.9 points at 65,536 and
+1.5 at 16,384).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ import numpy as np
 from w2v.errors import ParameterError
 
 COMBINE = ("mean", "sum")
-GLOBAL_WORDS = 1 << 19  # words all workers train between two syncs, with --sync-every auto
-MIN_ROUND_WORDS = 1 << 14  # a worker's round is never shorter: a sync costs a round trip
+AUTO_WORDS = 1 << 20  # with --sync-every auto, a worker trains AUTO_WORDS / N^2 words between syncs
+MIN_ROUND_WORDS = 1 << 14  # but never fewer: a sync costs round trips
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class SyncSchedule:
     def round_words(self, n_workers: int) -> int | None:
         """Words each of ``n_workers`` trains between two syncs (None: to the end of the epoch)."""
         if self.every_words == "auto":
-            return max(MIN_ROUND_WORDS, GLOBAL_WORDS // max(n_workers, 1))
+            return max(MIN_ROUND_WORDS, AUTO_WORDS // max(n_workers, 1) ** 2)
         return self.every_words
 
     def alpha_scale(self, n_workers: int) -> float:

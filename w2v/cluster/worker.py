@@ -33,6 +33,8 @@ from w2v.params import TrainParams
 from w2v.train import SPAN_IDS, TrainState, _SpanCursor, initial_weights
 from w2v.vocab import Vocab
 
+MIN_SPAN_IDS = 1 << 12  # a kernel call's fixed cost stays small against its work
+
 
 def fresh_state(params: TrainParams, worker: int) -> TrainState:
     """A worker's starting state; its threads' random seeds differ from every other worker's."""
@@ -124,9 +126,11 @@ class Worker:
         words all workers had trained at the last sync, of ``total_words`` (for the learning rate)."""
         self._check_set_up()
         params, state, tables = self.params, self.state, self.tables
-        cursor = _SpanCursor(state, self.n_ids)
         start_epoch, start_words = int(state.epoch[0]), int(state.words_done.sum())
         budget = budget if budget is not None else math.inf
+        # spans no longer than a thread's share of the round, so that a round is as short as asked
+        span_ids = SPAN_IDS if budget == math.inf else int(min(SPAN_IDS, max(MIN_SPAN_IDS, budget // params.threads)))
+        cursor = _SpanCursor(state, self.n_ids, span_ids)
         syn0, syn1neg, syn1 = self.kernel_weights
         total_threads = params.threads * self.n_workers
         alpha = params.starting_alpha * self.alpha_scale
