@@ -520,8 +520,9 @@ class TrainState:
 class _SpanCursor:
     """Hands out the corpus span by span, epoch after epoch, to whichever worker asks first."""
 
-    def __init__(self, state: TrainState, n_ids: int, span_ids: int = SPAN_IDS):
-        self.state, self.n_ids, self.span_ids = state, n_ids, span_ids
+    def __init__(self, state: TrainState, n_ids: int, span_ids: int | None = None):
+        # SPAN_IDS read here, not bound as a default: the workers size their buffers by it
+        self.state, self.n_ids, self.span_ids = state, n_ids, span_ids or SPAN_IDS
         self.lock = threading.Lock()
 
     def take(self) -> tuple[int, int, int] | None:
