@@ -11,12 +11,14 @@ from w2v.subwords.inputs import composed_vectors, input_rows
 
 
 def reference_sentence(sentence, syn0, offsets, rows, syn1neg, syn1, window, negative, hs, cbow, batched, alpha,
-                       state, threshold, alias, codes, points, code_offsets):
+                       state, threshold, alias, codes, points, code_offsets, noise_group):
     """fastText's skip-gram and CBOW over averaged input rows, with the kernels' random stream.
 
     Batched: the centre's vector is composed once per centre word and the window's summed
-    error lands once; a skip-gram window shares one set of noise words (each counted once per
-    context word), a CBOW prediction scores every target before any is updated.
+    error lands once; each group of ``noise_group`` context words of a skip-gram window (0: the
+    whole window) shares one set of noise words, each counted once per context word of its
+    group, all scored before any update; a CBOW prediction scores every target before any is
+    updated.
     """
     def rows_of(word):
         return list(rows[offsets[word]:offsets[word + 1]])
@@ -49,18 +51,20 @@ def reference_sentence(sentence, syn0, offsets, rows, syn1neg, syn1, window, neg
             total = np.zeros_like(hidden)
             if negative:
                 contexts = [sentence[j] for j in span]
-                noise = []
-                for _ in range(negative):
-                    state = reference.lcg(state)
-                    drawn = reference.draw_noise(state, threshold, alias)
-                    if drawn not in contexts:
-                        noise.append(drawn)
-                targets = contexts + noise
-                labels = np.array([1.0] * len(contexts) + [0.0] * len(noise))
-                weight = np.array([1.0] * len(contexts) + [float(len(contexts))] * len(noise))
+                size = noise_group if 0 < noise_group < len(contexts) else len(contexts)
+                targets, labels, weight = list(contexts), [1.0] * len(contexts), [1.0] * len(contexts)
+                for first in range(0, len(contexts), size):
+                    members = len(contexts[first:first + size])
+                    for _ in range(negative):
+                        state = reference.lcg(state)
+                        drawn = reference.draw_noise(state, threshold, alias)
+                        if drawn not in contexts:
+                            targets.append(drawn)
+                            labels.append(0.0)
+                            weight.append(float(members))
                 outputs = syn1neg[targets].copy()
                 scores = np.array([reference.table_sigmoid(f) for f in outputs @ hidden])
-                gradients = (labels - scores) * weight * alpha
+                gradients = (np.array(labels) - scores) * np.array(weight) * alpha
                 total += gradients @ outputs
                 np.add.at(syn1neg, targets, gradients[:, None] * hidden[None, :])
             if hs:
@@ -94,6 +98,17 @@ def subword_inputs(vocab):
     ],
 )
 def test_one_sentence_matches_the_reference(name, cbow, hs, negative, batched):
+    check_one_sentence(cbow, hs, negative, batched)
+
+
+@pytest.mark.parametrize("noise_group", [0, 1, 3])
+def test_other_groups_of_context_words_sharing_noise_words(noise_group):
+    # 0: one set of noise words for the whole window; 1: a set per context word
+    check_one_sentence(False, False, 5, True, noise_group)
+
+
+def check_one_sentence(cbow, hs, negative, batched, noise_group=subword_kernels.NOISE_GROUP):
+    """One sentence through the kernel at one thread equals the NumPy reference."""
     vocab = make_vocab()
     inputs = subword_inputs(vocab)
     assert len(set(inputs.rows.tolist())) > len(vocab) + 5  # n-gram rows take part
@@ -111,9 +126,10 @@ def test_one_sentence_matches_the_reference(name, cbow, hs, negative, batched):
     subword_kernels.train_span(np.asarray(sentence, np.int32), 0, len(sentence), syn0, inputs.offsets, inputs.rows,
                                syn1neg, syn1, keep, threshold, alias, codes, points, code_offsets, SIGMOID,
                                LOG_SIGMOID, window, negative, hs, cbow, batched, alpha, alpha * 1e-4, 0, 10**12, 1,
-                               np.array([12345], dtype=np.uint64), stats)
+                               np.array([12345], dtype=np.uint64), stats, noise_group)
     reference_sentence(sentence, expected[0], inputs.offsets, inputs.rows, expected[1], expected[2], window,
-                       negative, hs, cbow, batched, alpha, 12345, threshold, alias, codes, points, code_offsets)
+                       negative, hs, cbow, batched, alpha, 12345, threshold, alias, codes, points, code_offsets,
+                       noise_group)
 
     for got, want in zip((syn0, syn1neg, syn1), expected):
         assert np.abs(want - got.astype(np.float64)).max() < 2e-5
