@@ -8,7 +8,7 @@ from w2v.cluster.counting import CountMerger, count_shard
 from w2v.cluster.driver import shared_tables
 from w2v.cluster.schedule import SyncSchedule, chunk_bounds, rows_to_send
 from w2v.cluster.sharding import assign, plan_shards
-from w2v.cluster.worker import Worker
+from w2v.cluster.worker import Worker, exploded
 from w2v.errors import ParameterError
 from w2v.params import TrainParams
 from w2v.vocab import Vocab
@@ -138,3 +138,19 @@ def test_a_worker_trains_its_shards_epoch_after_epoch(planted_path):
     assert total == 2 * 210_000 == sum(2 * w.n_words for w in workers)
     for w in workers:
         w.close()
+
+
+def test_a_blown_up_loss_counts_as_diverged_though_it_is_finite():
+    assert not exploded(4.2 * 1000, 1000)  # a fresh model: about (1 + negative) log 2 a prediction
+    assert not exploded(0.0, 0)
+    assert exploded(445_882.0 * 1000, 1000)  # a round too long for N x alpha, measured
+    assert exploded(float("nan"), 10) and exploded(float("inf"), 10)
+
+
+def test_a_diverging_worker_stops_with_one_clear_error(planted_path):
+    from w2v.errors import TrainingDiverged
+
+    workers, _ = workers_for(planted_path, 1, alpha_scale=1e4, alpha=1.0)
+    with pytest.raises(TrainingDiverged, match="lower --sync-every or --alpha"):
+        workers[0].train_round(200_000, 0, 2 * 210_000)
+    workers[0].close()

@@ -34,6 +34,14 @@ from w2v.train import SPAN_IDS, TrainState, _SpanCursor, initial_weights
 from w2v.vocab import Vocab
 
 MIN_SPAN_IDS = 1 << 12  # a kernel call's fixed cost stays small against its work
+# A healthy run's loss is a few nats a prediction; past this its vectors have blown up (a round too
+# long for N x alpha diverges while the loss stays finite, measured: 445,882 a prediction).
+EXPLODED_LOSS = 1000.0
+
+
+def exploded(loss_sum: float, predictions: float) -> bool:
+    """Whether an epoch's loss so far says training diverged (NaN, Inf, or blown-up vectors)."""
+    return not math.isfinite(loss_sum) or loss_sum > EXPLODED_LOSS * max(predictions, 1.0)
 
 
 def fresh_state(params: TrainParams, worker: int) -> TrainState:
@@ -159,10 +167,11 @@ class Worker:
                                float(alpha), float(alpha * params.min_alpha_ratio),
                                before, total_words, total_threads, rng_state, stats)
                     state.words_done[t] += int(stats[2] - read_before)
-                    if not math.isfinite(stats[0]):
-                        raise TrainingDiverged(f"training diverged: the loss became {stats[0]} in epoch {epoch + 1} "
-                                               f"on worker {self.index + 1}; lower --alpha "
-                                               f"(it is {params.starting_alpha:g})")
+                    if exploded(stats[0], stats[1]):
+                        loss = stats[0] / max(stats[1], 1.0)
+                        raise TrainingDiverged(f"training diverged: the loss became {loss:.4g} a prediction in epoch "
+                                               f"{epoch + 1} on worker {self.index + 1}; lower --sync-every or "
+                                               f"--alpha (it is {params.starting_alpha:g})")
             except BaseException as error:  # noqa: BLE001 - re-raised below, in the actor's thread
                 failures.append(error)
 
