@@ -52,9 +52,9 @@ class SyncSchedule:
         return cls(every_words=None, hot_rows=0, full_every=1, combine="mean", scale_alpha=False)
 
     def validate(self) -> "SyncSchedule":
-        if self.every_words != "auto" and self.every_words is not None and (
-                isinstance(self.every_words, str) or self.every_words < 1):
-            raise ParameterError(f"--sync-every must be a number of words (at least 1) or auto, got {self.every_words}")
+        every = self.every_words
+        if not (every is None or every == "auto" or (isinstance(every, int) and every >= 1)):
+            raise ParameterError(f"--sync-every must be a number of words (at least 1) or auto, got {every}")
         if self.hot_rows < 0:
             raise ParameterError(f"--sync-hot-rows must be at least 0, got {self.hot_rows}")
         if self.full_every < 1:
