@@ -350,7 +350,7 @@ class _KernelLoader:
                                        np.zeros(2, dtype=np.int32), np.zeros(1, dtype=np.uint8),
                                        np.zeros(1, dtype=np.int32), np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1,
                                        False, False, False, 0.0, 0.0, 0, 1, 1, np.zeros(1, dtype=np.uint64),
-                                       np.zeros(3), subword_kernels.NOISE_GROUP)
+                                       np.zeros(3))
             subword_inputs.compiled_hashes(["a"], 1, 2)
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
@@ -614,7 +614,7 @@ class _Run:
             offsets, rows = model.inputs.offsets, model.inputs.rows
 
             def span_kernel(ids, begin, end, syn0, *rest):
-                subword_kernels.train_span(ids, begin, end, syn0, offsets, rows, *rest, subword_kernels.NOISE_GROUP)
+                subword_kernels.train_span(ids, begin, end, syn0, offsets, rows, *rest)
         else:
             def span_kernel(*args):
                 train_span(*args, params.tied)  # the module's name at call time: tests wrap it

@@ -13,12 +13,12 @@ number of rows only for supervised models), as word2vec.c's CBOW adds it to ever
 
 The batched update (the default) composes the centre's vector once per centre word and adds
 the window's summed error to the centre's rows once: one read and one write of ~10 rows per
-centre word instead of per (centre, context) pair. Its skip-gram also shares noise words within
-the window (as pWord2Vec's HogBatch does for whole tokens), one set per ``NOISE_GROUP`` context
-words: the context words and the noise words are scored against the one composed vector, each
-noise word's gradient counted once per context word of its group, so a window loads
-``contexts + negative * groups`` output rows instead of ``contexts * (negative + 1)``. The classic update recomposes and updates after every
-(centre, context) pair with its own noise words, exactly fastText's order.
+centre word instead of per (centre, context) pair. Its skip-gram keeps fastText's per-pair
+order: each context word has its own noise words, and after each pair the composed vector moves
+by that pair's error, as recomposing from the updated rows would (benchmarks/RESULTS_subwords.md:
+an unmoved vector, or noise words shared within the window, loses Korean analogies). The classic
+update recomposes and updates the rows after every (centre, context) pair, exactly fastText's
+order.
 Subsampling, window shrink, noise draws, sigmoid table and learning rate are word2vec.c's, as
 in ``w2v.kernels`` (whose helpers these kernels reuse).
 """
@@ -27,16 +27,9 @@ import numpy as np
 from numba import njit
 
 from w2v.jit_cache import protect
-from w2v.kernels import (F0, F1, FASTMATH, axpy, batched_negative_sampling, decayed_alpha, dot, draw_noise_word,
-                         hierarchical_softmax_update, lcg_next, negative_sampling_update, next_sentence, predict,
-                         uniform_below)
+from w2v.kernels import (F0, F1, FASTMATH, axpy, batched_negative_sampling, decayed_alpha, hierarchical_softmax_update,
+                         lcg_next, negative_sampling_update, next_sentence, uniform_below)
 from w2v.params import MAX_SENTENCE_LENGTH
-
-# The batched skip-gram draws one set of noise words per this many context words of a window
-# (benchmarks/RESULTS_subwords.md: one set per window loses analogy accuracy on Korean; one set
-# per context word costs 1.8-2x the training time).
-NOISE_GROUP = 2
-
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def add_rows(syn0, offsets, rows, word, out, dim):
@@ -87,57 +80,9 @@ def predict_word(hidden, target, syn1neg, syn1, neu1e, negative, use_hs, batched
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
-def skipgram_window(hidden, sentence, start, stop, position, syn1neg, neu1e, negative, alpha, state,
-                    noise_threshold, noise_alias, sigmoid_table, loss_table, targets, gradients, noise_group):
-    """hidden[0] predicts every context word of the window against shared sets of noise words.
-
-    The context words fall into groups of ``noise_group`` in window order (0: one group, the
-    whole window); each group draws ``negative`` noise words, a draw that is a context word of
-    the window dropped. targets: the n_context context words, then each group's noise words; a
-    noise word's gradient (and loss) counts once per context word of its group (gradients[1]).
-    Every score is taken before any output row changes. The input error accumulates in
-    neu1e[0]. Returns (rng state, loss).
-    """
-    dim = hidden.shape[1]
-    n_context = 0
-    for j in range(start, stop):
-        if j != position:
-            targets[n_context] = sentence[j]
-            gradients[1, n_context] = F1
-            n_context += 1
-    group = noise_group if 0 < noise_group < n_context else n_context
-    n_targets = n_context
-    for first in range(0, n_context, group):
-        weight = np.float32(min(group, n_context - first))
-        for _ in range(negative):
-            state = lcg_next(state)
-            noise = draw_noise_word(state, noise_threshold, noise_alias)
-            clash = False
-            for o in range(n_context):
-                if targets[o] == noise:
-                    clash = True
-                    break
-            if not clash:
-                targets[n_targets] = noise
-                gradients[1, n_targets] = weight
-                n_targets += 1
-    loss = F0  # float32 per window; the sentence sums in float64
-    for o in range(n_targets):
-        f = dot(hidden, 0, syn1neg, targets[o], dim)
-        g, term = predict(f, o < n_context, sigmoid_table, loss_table)
-        gradients[0, o] = g * gradients[1, o] * alpha
-        loss += term * gradients[1, o]
-    for o in range(n_targets):
-        axpy(gradients[0, o], syn1neg, targets[o], neu1e, 0, dim)
-    for o in range(n_targets):
-        axpy(gradients[0, o], hidden, 0, syn1neg, targets[o], dim)
-    return state, loss
-
-
-@njit(nogil=True, cache=True, fastmath=FASTMATH)
 def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
                    batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
-                   sigmoid_table, loss_table, hidden, neu1e, targets, gradients, noise_group):
+                   sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients):
     """One (subsampled) sentence. Returns (rng state, loss sum, number of predictions)."""
     dim = syn0.shape[1]
     loss = np.float64(0.0)
@@ -174,34 +119,38 @@ def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window,
 
         # Skip-gram: the centre word's composed vector predicts each context word.
         if batched:
+            # fastText's per-pair order without its per-pair reads and writes: after each pair the
+            # composed vector moves by that pair's error, as recomposing from the updated rows would;
+            # the window's summed error reaches the centre's rows once.
             compose(syn0, offsets, rows, word, hidden, dim)
             for k in range(dim):
                 neu1e[0, k] = F0
-            if negative > 0:
-                state, step_loss = skipgram_window(hidden, sentence, start, stop, position, syn1neg, neu1e,
-                                                   negative, alpha, state, noise_threshold, noise_alias,
-                                                   sigmoid_table, loss_table, targets, gradients, noise_group)
-                loss += step_loss
-                if not use_hs:
-                    predictions += stop - start - 1
-                    push_error(syn0, offsets, rows, word, neu1e, dim)
+            for j in range(start, stop):
+                if j == position:
                     continue
+                for k in range(dim):
+                    pair[0, k] = F0
+                state, step_loss = predict_word(hidden, sentence[j], syn1neg, syn1, pair, negative, use_hs, batched,
+                                                alpha, state, noise_threshold, noise_alias, codes, points,
+                                                code_offsets, sigmoid_table, loss_table, targets, gradients)
+                loss += step_loss
+                predictions += 1
+                for k in range(dim):
+                    hidden[0, k] += pair[0, k]
+                    neu1e[0, k] += pair[0, k]
+            push_error(syn0, offsets, rows, word, neu1e, dim)
+            continue
         for j in range(start, stop):
             if j == position:
                 continue
-            if not batched:
-                compose(syn0, offsets, rows, word, hidden, dim)
-                for k in range(dim):
-                    neu1e[0, k] = F0
-            # batched: the noise words were drawn for the whole window above; only the tree is left
-            state, step_loss = predict_word(hidden, sentence[j], syn1neg, syn1, neu1e, 0 if batched else negative,
-                                            use_hs, batched, alpha, state, noise_threshold, noise_alias, codes,
-                                            points, code_offsets, sigmoid_table, loss_table, targets, gradients)
+            compose(syn0, offsets, rows, word, hidden, dim)
+            for k in range(dim):
+                neu1e[0, k] = F0
+            state, step_loss = predict_word(hidden, sentence[j], syn1neg, syn1, neu1e, negative, use_hs, batched,
+                                            alpha, state, noise_threshold, noise_alias, codes, points,
+                                            code_offsets, sigmoid_table, loss_table, targets, gradients)
             loss += step_loss
             predictions += 1
-            if not batched:
-                push_error(syn0, offsets, rows, word, neu1e, dim)
-        if batched:
             push_error(syn0, offsets, rows, word, neu1e, dim)
     return state, loss, predictions
 
@@ -210,7 +159,7 @@ def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window,
 def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
                codes, points, code_offsets, sigmoid_table, loss_table,
                window, negative, use_hs, use_cbow, batched,
-               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats, noise_group):
+               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
     """Train on ids[begin:end] as one thread does; ``w2v.kernels.train_span`` with the input rows in CSR.
 
     Adds to ``stats``: [loss sum, predictions, words read].
@@ -219,8 +168,8 @@ def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_thresho
     sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
     hidden = np.empty((1, dim), dtype=np.float32)
     neu1e = np.empty((1, dim), dtype=np.float32)
-    n_groups = (2 * window + noise_group - 1) // noise_group if noise_group > 0 else 1
-    n_targets = 2 * window + n_groups * negative + 1
+    pair = np.empty((1, dim), dtype=np.float32)
+    n_targets = negative + 1
     targets = np.empty(n_targets, dtype=np.int64)
     gradients = np.empty((2, n_targets), dtype=np.float32)  # each target's gradient, then its weight
     state = rng_state[0]
@@ -236,7 +185,7 @@ def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_thresho
             state, sentence_loss, sentence_predictions = train_sentence(
                 sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
                 batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
-                sigmoid_table, loss_table, hidden, neu1e, targets, gradients, noise_group)
+                sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients)
             loss += sentence_loss
             predictions += sentence_predictions
     rng_state[0] = state
