@@ -77,6 +77,18 @@ def test_rare_inflected_forms_land_next_to_their_stem(inflections, architecture)
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
 
 
+@pytest.mark.parametrize("options, subwords, alpha", [
+    (dict(cbow=False), True, 0.035),  # the subword skip-gram's own default
+    (dict(cbow=False), False, 0.025),  # whole tokens keep word2vec.c's
+    (dict(cbow=True), True, 0.05),
+    (dict(cbow=False, alpha=0.02), True, 0.02),  # a given rate is kept
+], ids=["subword-skipgram", "whole-token-skipgram", "subword-cbow", "given"])
+def test_a_subword_skipgram_run_starts_at_its_own_default_rate(inflections, options, subwords, alpha):
+    spec = SubwordSpec(minn=3, maxn=5, bucket=20_000) if subwords else None
+    model = train(inflections, TrainParams(**dict(PARAMS, epochs=1), **options), quiet=True, subwords=spec)
+    assert model.params.starting_alpha == alpha
+
+
 def test_a_whole_token_model_fails_the_same_check(inflections):
     model = train(inflections, TrainParams(**PARAMS, cbow=False), quiet=True)
     assert forms_next_to_their_stem(Vectors(model.vocab.words, model.vectors)) < 0.4
@@ -129,6 +141,7 @@ def test_the_cli_trains_a_subword_model_and_answers_for_unseen_words(inflections
                  "--sample", 0, "--threads", 1, "--epochs", 3)
     assert result.exit_code == 0, result.output
     assert "subwords: n-grams 3-6 (100% of the vocabulary's letters are Latin etc., alphabetic;" in result.stderr
+    assert load_model(out).params["alpha"] == 0.035
     query = run("nearest", "kalomiringly", "-m", out, "-k", 3)
     assert query.exit_code == 0, query.output
     lines = query.stdout.splitlines()

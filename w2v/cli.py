@@ -134,7 +134,8 @@ def training_options(function):
         click.option("--max-vocab", type=int, default=None,
                      help="Keep at most this many of the most frequent words."),
         click.option("--alpha", type=float, default=None,
-                     help="Starting learning rate [default: 0.05 for CBOW, 0.025 for skip-gram]."),
+                     help="Starting learning rate [default: 0.05 for CBOW, 0.025 for skip-gram, "
+                          "0.035 for skip-gram with --subwords]."),
         click.option("--epochs", "--iter", "epochs", type=int, default=5, show_default=True,
                      help="Passes over the corpus."),
         click.option("--threads", type=int, default=None,

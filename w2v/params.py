@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from w2v.errors import ParameterError
 
@@ -14,6 +14,11 @@ MAX_EXP = 6.0
 EXP_TABLE_SIZE = 1000
 
 KERNELS = ("batched", "classic")
+
+# Subword skip-gram's default starting rate. A word's input is the average of its ~10 rows, so the
+# word2vec.c rate of 0.025 moves it slowly, and fastText's 0.05 overshoots with w2v's per-window
+# write of the centre rows: 0.035 scored best on NSMC (benchmarks/RESULTS_subwords.md).
+SUBWORD_SKIPGRAM_ALPHA = 0.035
 
 
 def default_threads() -> int:
@@ -28,7 +33,7 @@ class TrainParams:
     """Every training hyper-parameter, with word2vec.c's defaults.
 
     ``alpha`` left as ``None`` means word2vec.c's default for the architecture:
-    0.05 for CBOW, 0.025 for skip-gram.
+    0.05 for CBOW, 0.025 for skip-gram (a subword model's skip-gram: see ``for_subwords``).
     """
 
     dim: int = 100
@@ -53,6 +58,12 @@ class TrainParams:
         if self.alpha is not None:
             return self.alpha
         return 0.05 if self.cbow else 0.025
+
+    def for_subwords(self) -> "TrainParams":
+        """These parameters for a subword model: skip-gram's default rate is SUBWORD_SKIPGRAM_ALPHA."""
+        if self.alpha is None and not self.cbow:
+            return replace(self, alpha=SUBWORD_SKIPGRAM_ALPHA)
+        return self
 
     @property
     def architecture(self) -> str:

@@ -272,6 +272,8 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
             if params is None:
                 raise ParameterError("training needs parameters")
             params.validate()
+            if subwords is not None:
+                params = params.for_subwords()
             if params.tied and subwords is not None:
                 raise ParameterError("--tied cannot be combined with --subwords: the n-gram rows have no output role")
             if checkpoint is not None:
