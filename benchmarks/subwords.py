@@ -434,7 +434,7 @@ def markdown(results: dict) -> str:
              f"w2v commit {meta.get('w2v_commit', '?')}, fastText {meta.get('fasttext', '?')}.", "",
              f"Machine: {meta.get('machine', {}).get('cpu', '?')}, {meta.get('machine', {}).get('cores', '?')} cores. "
              f"Settings: skip-gram, dim {meta.get('dim', 100)}, window 5, negative 5, sample 1e-4, min-count 5, "
-             f"{meta.get('threads', 2)} threads; each tool's own default learning rate (fastText 0.05, w2v 0.025). "
+             f"{meta.get('threads', 2)} threads; each tool's own default learning rate (fastText 0.05; w2v 0.035 with --subwords, 0.025 whole-token). "
              f"{meta.get('repeats', 1)} repeat(s) per row, rows alternating; medians (with several seeds, a row names them "
              "and each quality figure's range follows its median). Training wall is the whole "
              "child process; words/s = corpus words x epochs / that wall; others' CPU is the share of the "
