@@ -60,6 +60,8 @@ ROWS = {
     "fasttext-1-4": ("fastText 1–4", "fasttext", ["-minn", "1", "-maxn", "4"]),
     "w2v-subwords": ("w2v --subwords (automatic lengths)", "w2v", ["--subwords"]),
     "w2v-jamo": ("w2v --subwords --jamo", "w2v", ["--subwords", "--jamo"]),
+    # The subword skip-gram's default rate is 0.035 (w2v/params.py); this row shows what word2vec.c's gives.
+    "w2v-subwords-0.025": ("w2v --subwords --alpha 0.025", "w2v", ["--subwords", "--alpha", "0.025"]),
     "w2v-whole": ("w2v whole-token", "w2v", []),
     # Equal passes. fastText's -epoch counts every token of the file (those under -minCount too) and a
     # "</s>" per line, but trains only on the kept words and the "</s>": on raw NSMC its 5 epochs are
@@ -69,7 +71,7 @@ ROWS = {
 ROW_EPOCHS = {"fasttext-1-4-4ep": 4}  # these rows' epochs, whatever --epochs says
 CORPORA = {
     "nsmc": ("NSMC, raw text", ["fasttext-3-6", "fasttext-1-4", "w2v-subwords", "w2v-jamo", "w2v-whole",
-                                "fasttext-1-4-4ep"]),
+                                "fasttext-1-4-4ep", "w2v-subwords-0.025"]),
     "nsmc-tok": ("NSMC through `w2v tokenize`", ["fasttext-1-4", "w2v-subwords", "w2v-whole"]),
     "text8": ("text8 stand-in, fastText's defaults", ["fasttext-3-6", "w2v-subwords", "w2v-whole"]),
 }
