@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from w2v.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
+from w2v.vectors.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
 
 CORPORA = Path(os.environ.get("W2V_CORPORA_MIRROR", REPO.parent / "shared" / "corpora"))
 if not CORPORA.exists():
@@ -41,7 +41,7 @@ SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-4, min_count=5)
 
 
 def params(args, threads):
-    from w2v.params import TrainParams
+    from w2v.training.params import TrainParams
 
     return TrainParams(cbow=args.mode == "cbow", epochs=args.epochs, threads=threads, seed=args.seed, **SETTINGS)
 
@@ -62,7 +62,7 @@ def job(args) -> dict:
     if args.interrupt is not None:
         record.update(interrupted_run(args))
     elif args.workers == 0:
-        from w2v.train import train
+        from w2v.training.trainer import train
 
         model = train(args.corpus, params(args, 2), quiet=True)
         record.update(stats=_plain(model.stats))
@@ -135,7 +135,7 @@ def interrupted_run(args) -> dict:
                             capture_output=True, text=True, env=env)
     record.update(second_exit=second.returncode, second_log=second.stderr.strip().splitlines()[-6:],
                   first_log=[l.strip() for l in lines[-6:]])
-    from w2v.formats import load_model
+    from w2v.vectors.formats import load_model
     import numpy as np
 
     model = load_model(str(out))

@@ -22,8 +22,8 @@ import ray  # noqa: E402
 from benchmarks.cluster import score  # noqa: E402
 from w2v.cluster import train as train_on_cluster  # noqa: E402
 from w2v.cluster.schedule import SyncSchedule  # noqa: E402
-from w2v.params import TrainParams  # noqa: E402
-from w2v.train import train  # noqa: E402
+from w2v.training.params import TrainParams  # noqa: E402
+from w2v.training.trainer import train  # noqa: E402
 
 corpus = os.environ.get("TEXT8", "/work/scratch/cluster/text8")
 epochs, mode = int(sys.argv[1]), sys.argv[2]

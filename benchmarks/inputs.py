@@ -10,7 +10,7 @@ that alternate the cases, it times three things per input, each in its own child
 
 - ``tool``: the decompressor alone, ``gzip -dc FILE > /dev/null`` (bzip2, xz; ``iconv -f cp949
   -t utf-8`` for the CP949 file; ``cat`` for a plain file);
-- ``scan``: ``w2v.corpus.scan_corpus(FILE)`` alone (after a warm-up scan, so without start-up
+- ``scan``: ``w2v.text.corpus.scan_corpus(FILE)`` alone (after a warm-up scan, so without start-up
   or kernel loading), the number the reader is responsible for;
 - ``vocab``: the whole ``python -m w2v vocab FILE -o /dev/null`` command, with its peak RSS.
 
@@ -19,7 +19,7 @@ plain file's. Medians over the rounds; the machine's other load during each run 
 
     python benchmarks/inputs.py --statistics FILE...
 
-prints, for each file, the numbers ``w2v.sources`` judges the start of a text by (control and
+prints, for each file, the numbers ``w2v.text.sources`` judges the start of a text by (control and
 NUL bytes, invalid UTF-8), next to its thresholds, and what it decides.
 """
 
@@ -39,7 +39,7 @@ from run import run_measured  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCAN = """import resource, sys, time
-from w2v.corpus import scan_corpus
+from w2v.text.corpus import scan_corpus
 encoding = sys.argv[2] or None
 with scan_corpus(sys.argv[3]) as s:  # warm-up: loads the cached kernels
     pass
@@ -128,8 +128,8 @@ def statistics_table(paths) -> str:
     """The sniffing statistics of each file's first SAMPLE_BYTES (after decompression)."""
     import numpy as np
 
-    from w2v import sources
     from w2v.errors import CorpusError
+    from w2v.text import sources
 
     lines = ["| file | sample | control bytes | NUL bytes | invalid UTF-8 sequences | of non-ASCII bytes | decision |",
              "| --- | --- | --- | --- | --- | --- | --- |"]

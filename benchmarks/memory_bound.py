@@ -126,7 +126,7 @@ def main() -> None:
         print(result.stderr.strip())
         if result.returncode:
             sys.exit(f"training failed under the {args.limit_mb} MB limit (exit {result.returncode})")
-        from w2v.formats import load_model
+        from w2v.vectors.formats import load_model
 
         model = load_model(work / "big.w2v")
         corpus = model.corpus

@@ -17,7 +17,7 @@ or gensim's ``wv.save_word2vec_format``, binary); building the list of sentences
 For the CLI, the whole process. words/s = corpus words x epochs / end-to-end seconds. Peak RSS is
 the child's maximum (the list children hold the sentences, measured before training too).
 Analogy accuracy: questions-words.txt among the 30,000 most frequent words, 3CosAdd, by
-``w2v.evaluate`` for every tool.
+``w2v.vectors.evaluate`` for every tool.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def read_sentences(path):
 
 
 def analogy(words, vectors, questions) -> float:
-    from w2v.evaluate import evaluate_analogies
+    from w2v.vectors.evaluate import evaluate_analogies
 
     return evaluate_analogies(words, vectors, questions, restrict_vocab=30000).accuracy
 

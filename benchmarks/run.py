@@ -6,7 +6,7 @@
 For each tool and mode (skip-gram, CBOW), trains in a child process with the same
 settings (dim 100, window 5, negative 5, sample 1e-4, min-count 5), measures wall and
 training seconds, training words/s (corpus words x epochs / training seconds) and the
-child's peak RSS, then scores its vectors with w2v.evaluate (analogies among the 30,000
+child's peak RSS, then scores its vectors with w2v.vectors.evaluate (analogies among the 30,000
 most frequent words, WordSim-353 Spearman). Repeats alternate the tools; medians are
 reported with min-max and the ratio of w2v to each peer. Then times fresh-process
 nearest-neighbour queries on the trained vectors and on a synthetic 1,000,000 x 300
@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from w2v.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
+from w2v.vectors.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
 
 TOOLS = ["w2v", "gensim-file", "gensim-iterable", "c"]
 # On request only: w2v with word2vec.c's one-at-a-time updates (--kernel classic), to compare kernels.
@@ -284,13 +284,13 @@ def split_lines(src: Path, dst: Path, words_per_line: int = 10_000) -> Path:
 def read_vectors(path: Path):
     """(words, float32 matrix) from a word2vec text or binary file."""
     try:
-        from w2v.formats import load_vectors
+        from w2v.vectors.formats import load_vectors
     except ImportError:
         load_vectors = None
     if load_vectors is not None:
         v = load_vectors(path)
         return list(v.words), v.vectors
-    import numpy as np  # a plain text reader, for checkouts without w2v.formats
+    import numpy as np  # a plain text reader, for checkouts without w2v.vectors.formats
 
     with open(path, encoding="utf-8") as f:
         count, dim = (int(x) for x in f.readline().split())
@@ -381,7 +381,7 @@ def train_once(setup: Setup, tool: str, mode: str, vectors: Path) -> dict:
             record["reported_words_per_s"] = summary[2]
         else:
             try:
-                from w2v.formats import load_model
+                from w2v.vectors.formats import load_model
 
                 train_s = load_model(model).corpus.get("train_seconds")
                 source = "model header corpus.train_seconds"
@@ -556,7 +556,7 @@ def machine() -> dict:
 
 def prepare_query_files(setup: Setup, folder: Path, make_vectors) -> dict:
     """The same vectors as a w2v model, a word2vec binary file and a gensim KeyedVectors file."""
-    from w2v.formats import save_model, save_word2vec
+    from w2v.vectors.formats import save_model, save_word2vec
 
     folder.mkdir(parents=True, exist_ok=True)
     files = {"w2v": folder / "model.w2v", "binary": folder / "vectors.bin", "kv": folder / "gensim.kv"}
@@ -618,9 +618,9 @@ def benchmark_queries(setup: Setup) -> dict:
     a = setup.args
     results = []
     try:
-        import w2v.formats  # noqa: F401
+        import w2v.vectors.formats  # noqa: F401
     except ImportError as e:
-        log(f"query benchmark skipped: w2v.formats is not available ({e})")
+        log(f"query benchmark skipped: w2v.vectors.formats is not available ({e})")
         return {"skipped": str(e)}
     trained = [setup.work / "vectors" / f"{t}-{m}.txt" for m in MODES for t in TOOLS]
     source = next((path for path in trained if path.exists()), None)

@@ -10,7 +10,7 @@ Each row trains in a child process on the same file, the same cores and the same
 learning rate), and is measured the same way: training wall (the whole child), words/s (corpus
 words x epochs / that wall), peak RSS of the child, model size on disk (fastText's .bin, w2v's
 .w2v). Then its model is loaded through w2v (fastText's .bin through w2v's reader) and scored
-with w2v.evaluate, words outside the vocabulary composed from their n-grams where the model has
+with w2v.vectors.evaluate, words outside the vocabulary composed from their n-grams where the model has
 them: Korean word similarity (WS353 in Korean) and analogies (Park et al. 2018) on NSMC;
 questions-words (semantic, syntactic) and WordSim-353 on text8. Every figure says how many items
 it used. Repeats rotate which row goes first (alternating, paired runs); medians are reported.
@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import run as harness  # noqa: E402  (run_measured, count_words, machine, parse_w2v_summary)
-from w2v.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
+from w2v.vectors.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
 
 log = harness.log
 
@@ -60,7 +60,7 @@ ROWS = {
     "fasttext-1-4": ("fastText 1–4", "fasttext", ["-minn", "1", "-maxn", "4"]),
     "w2v-subwords": ("w2v --subwords (automatic lengths)", "w2v", ["--subwords"]),
     "w2v-jamo": ("w2v --subwords --jamo", "w2v", ["--subwords", "--jamo"]),
-    # The subword skip-gram's default rate is 0.035 (w2v/params.py); this row shows what word2vec.c's gives.
+    # The subword skip-gram's default rate is 0.035 (w2v/training/params.py); this row shows what word2vec.c's gives.
     "w2v-subwords-0.025": ("w2v --subwords --alpha 0.025", "w2v", ["--subwords", "--alpha", "0.025"]),
     "w2v-whole": ("w2v whole-token", "w2v", []),
     # Equal passes. fastText's -epoch counts every token of the file (those under -minCount too) and a
@@ -183,7 +183,7 @@ def train_row(setup, corpus_key: str, row: str, corpus: Path, words: int, epochs
 
 
 def score(setup, corpus_key: str, row: str) -> dict:
-    from w2v.formats import load_vectors
+    from w2v.vectors.formats import load_vectors
 
     vectors = load_vectors(model_path(setup, corpus_key, row))
     words, matrix = list(vectors.words), vectors.vectors
@@ -250,7 +250,7 @@ def eval_words(setup, corpus_key: str) -> list[str]:
 
 def interop_check(setup, corpus_key: str, row: str) -> dict:
     """max |fastText's vector - w2v's| / max |w2v's| over the sample, for vocabulary and unseen words."""
-    from w2v.formats import load_vectors
+    from w2v.vectors.formats import load_vectors
 
     model = model_path(setup, corpus_key, row)
     checked = model
@@ -441,7 +441,7 @@ def markdown(results: dict) -> str:
              "and each quality figure's range follows its median). Training wall is the whole "
              "child process; words/s = corpus words x epochs / that wall; others' CPU is the share of the "
              "machine's cores other processes used meanwhile (the machine is shared: compare rows with it in "
-             "mind). Quality: w2v.evaluate on each model "
+             "mind). Quality: w2v.vectors.evaluate on each model "
              "(fastText's .bin read by w2v's reader), words outside the vocabulary composed from their n-grams "
              "when the model has them; analogy accuracy is over every question (a question the model cannot "
              "answer counts as wrong), candidates the 30,000 most frequent words.", ""]

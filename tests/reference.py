@@ -11,7 +11,7 @@ input as it was.
 
 import numpy as np
 
-from w2v.params import EXP_TABLE_SIZE, MAX_EXP
+from w2v.training.params import EXP_TABLE_SIZE, MAX_EXP
 
 MASK64 = (1 << 64) - 1
 

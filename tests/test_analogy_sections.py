@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from w2v.cli import cli
-from w2v.evaluate import evaluate_analogies, is_syntactic
-from w2v.formats import save_model
+from w2v.vectors.evaluate import evaluate_analogies, is_syntactic
+from w2v.vectors.formats import save_model
 
 
 @pytest.mark.parametrize("name, syntactic", [

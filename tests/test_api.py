@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import w2v
-import w2v.train
+import w2v.training.trainer
 from tests.planted import planted_analogies, planted_corpus
-from w2v.params import TrainParams
-from w2v.progress import NotebookProgress, Reporter, in_notebook
+from w2v.training.params import TrainParams
+from w2v.training.progress import NotebookProgress, Reporter, in_notebook
 
 FAST = dict(dim=16, epochs=2, threads=1, seed=3, min_count=1, quiet=True)
 
@@ -423,7 +423,7 @@ def test_a_terminal_ipython_is_not_a_notebook(monkeypatch):
 
 
 def test_ctrl_c_while_training_returns_the_partial_model_with_a_warning(lines, monkeypatch):
-    original = w2v.train.train_span
+    original = w2v.training.trainer.train_span
     calls = []
 
     def interrupt_on_second_span(*args):
@@ -432,7 +432,7 @@ def test_ctrl_c_while_training_returns_the_partial_model_with_a_warning(lines, m
         if len(calls) == 2:
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(w2v.train, "train_span", interrupt_on_second_span)
+    monkeypatch.setattr(w2v.training.trainer, "train_span", interrupt_on_second_span)
     sentences = [line.split() for line in lines] * 4  # 168,000 words: three spans an epoch
     with pytest.warns(w2v.TrainingInterruptedWarning, match=r"^interrupted by SIGINT at [\d.]+% \(epoch \d/5\): the model "
                                                                   r"returned holds the vectors trained so far$") as caught:
@@ -518,8 +518,8 @@ def test_the_learners_options_are_keywords_too(lines, tmp_path):
 
 
 def test_the_sentence_stream_is_the_text_of_a_corpus_file_read_in_any_pieces(monkeypatch, lines):
-    import w2v.sentences as sentences_module
-    from w2v.sentences import SentenceStream
+    import w2v.text.sentences as sentences_module
+    from w2v.text.sentences import SentenceStream
 
     monkeypatch.setattr(sentences_module, "BATCH_BYTES", 500)  # many batches
     expected = ("\n".join(lines) + "\n").encode("utf-8")

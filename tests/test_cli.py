@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from tests.planted import planted_corpus
 from w2v.cli import cli
-from w2v.formats import load_model, load_vectors
+from w2v.vectors.formats import load_model, load_vectors
 
 TRAIN_FLAGS = ["--dim", "24", "--min-count", "1", "--sample", "0", "--epochs", "3", "--threads", "1", "--skipgram"]
 

@@ -11,8 +11,8 @@ import pytest
 
 from tests.planted import planted_analogies
 from tests.test_learning import planted_path, solved_share  # noqa: F401 - a fixture
-from w2v.params import TrainParams
-from w2v.vectors import Vectors
+from w2v.training.params import TrainParams
+from w2v.vectors.query import Vectors
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.cluster
@@ -60,8 +60,8 @@ def test_the_control_fails_the_same_check(cluster_address, planted_path):
 def test_the_parallel_count_equals_the_single_process_one(cluster_address, planted_path, tmp_path):
     from w2v.cluster.driver import count_vocabulary
     from w2v.cluster.sharding import plan_shards
-    from w2v.corpus import scan_corpus
-    from w2v.train import Progress
+    from w2v.text.corpus import scan_corpus
+    from w2v.training.trainer import Progress
 
     with open(planted_path, "rb") as f:
         text = f.read()
@@ -122,7 +122,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(cluster_address, 
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stderr
     assert not (tmp_path / "model.w2v.ckpt").exists()
-    from w2v.formats import load_model
+    from w2v.vectors.formats import load_model
 
     model = load_model(str(output))
     assert model.corpus["words_trained"] == 40 * 210_000
@@ -132,7 +132,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(cluster_address, 
 
 
 def test_query_commands_never_import_ray(tmp_path, planted_path):
-    from w2v.formats import save_model
+    from w2v.vectors.formats import save_model
 
     save_model(str(tmp_path / "m.w2v"), ["a", "b", "c"], np.eye(3, dtype=np.float32), np.array([3, 2, 1]))
     code = ("import sys; from w2v.cli import main; sys.argv = ['w2v', 'nearest', 'a', '-m', sys.argv[1]]\n"

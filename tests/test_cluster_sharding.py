@@ -8,9 +8,9 @@ import pytest
 
 from w2v.cluster.counting import CountMerger, ShardCount, count_shard
 from w2v.cluster.sharding import Shard, ShardReader, assign, corpus_files, plan_shards
-from w2v.corpus import scan_corpus
 from w2v.errors import CorpusError
-from w2v.vocab import Vocab
+from w2v.text.corpus import scan_corpus
+from w2v.text.vocab import Vocab
 
 TEXT = ("the quick brown fox\tjumps over\n\nthe lazy dog\r\nand  the café ünïcödé words \x00again\v\fand\n"
         * 40 + "last line without an end")

@@ -10,8 +10,8 @@ from w2v.cluster.schedule import SyncSchedule, chunk_bounds, rows_to_send
 from w2v.cluster.sharding import assign, plan_shards
 from w2v.cluster.worker import Worker, exploded
 from w2v.errors import ParameterError
-from w2v.params import TrainParams
-from w2v.vocab import Vocab
+from w2v.text.vocab import Vocab
+from w2v.training.params import TrainParams
 
 
 def test_the_schedule_sends_hot_rows_often_and_all_rows_every_k_syncs():

@@ -23,8 +23,9 @@ def corpus(tmp_path):
 
 
 @pytest.mark.parametrize("flags, used, unused", [
-    (["--cbow"], "w2v.kernels.train_span_cbow", "w2v.kernels.train_span_skipgram"),
-    (["--skipgram", "--hs", "--negative", "0"], "w2v.kernels.train_span_skipgram", "w2v.kernels.train_span_cbow"),
+    (["--cbow"], "w2v.training.kernels.train_span_cbow", "w2v.training.kernels.train_span_skipgram"),
+    (["--skipgram", "--hs", "--negative", "0"], "w2v.training.kernels.train_span_skipgram",
+     "w2v.training.kernels.train_span_cbow"),
 ])
 def test_a_training_run_compiles_its_own_kernel_once_and_not_the_other(tmp_path, corpus, flags, used, unused):
     args = ["train", str(corpus), "-o", str(tmp_path / "m.w2v"), "--min-count", "1", "--dim", "8", "--epochs", "1",
@@ -47,7 +48,8 @@ def test_a_subword_run_compiles_the_subword_kernel_and_not_the_whole_token_ones(
             "-q", "--subwords", "--bucket", "1000"]
     names, records = compiles(tmp_path, tmp_path / "cache", *args)
     assert names.count("w2v.subwords.kernels.train_span") == 1
-    assert "w2v.kernels.train_span_cbow" not in names and "w2v.kernels.train_span_skipgram" not in names
+    assert "w2v.training.kernels.train_span_cbow" not in names
+    assert "w2v.training.kernels.train_span_skipgram" not in names
     repeated = sorted({name for name in names if names.count(name) > 1})
     assert not repeated, [record for record in records if record[0] in repeated]
     assert compiles(tmp_path, tmp_path / "cache", *args)[0] == []

@@ -9,10 +9,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from w2v import corpus, scan_kernels, sources
-from w2v.corpus import ids_array, remap_ids, scan_corpus
 from w2v.errors import CorpusError
-from w2v.vocab import Vocab
+from w2v.text import corpus, scan_kernels, sources
+from w2v.text.corpus import ids_array, remap_ids, scan_corpus
+from w2v.text.vocab import Vocab
 
 SEPARATORS = re.compile(rb"[ \t\v\f\x00]+")
 
@@ -426,8 +426,8 @@ def test_utf8_check_and_repair_agree_with_python():
 
 def test_training_decodes_only_the_vocabulary_words(tmp_path, monkeypatch):
     """The scan's rare words stay bytes: a long tail of them must not become Python strings."""
-    from w2v.params import TrainParams
-    from w2v.train import train
+    from w2v.training.params import TrainParams
+    from w2v.training.trainer import train
 
     rare = [f"rare{i}" for i in range(5000)]
     text = "\n".join(f"the cat sat on {word} mat the dog" for word in rare) + "\n"

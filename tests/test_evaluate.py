@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2v.errors import CorpusError, ModelError, ParameterError
-from w2v.evaluate import evaluate_analogies, evaluate_word_pairs, pearson, spearman
+from w2v.vectors.evaluate import evaluate_analogies, evaluate_word_pairs, pearson, spearman
 
 
 def unit_rows(*rows):

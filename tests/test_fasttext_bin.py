@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from w2v.cli import cli
 from w2v.errors import ModelError
-from w2v.formats import load_vectors, save_fasttext_bin
 from w2v.subwords import SubwordSpec, SubwordTable, ngram_buckets
 from w2v.subwords import fasttext as ft
+from w2v.vectors.formats import load_vectors, save_fasttext_bin
 
 gensim_models = pytest.importorskip("gensim.models")
 from gensim.models.fasttext import load_facebook_model, save_facebook_model  # noqa: E402
@@ -246,7 +246,7 @@ def trained(tmp_path_factory):
 
 
 def test_export_fasttext_bin_loads_in_gensim_with_the_models_vectors(trained):
-    from w2v.formats import load_model
+    from w2v.vectors.formats import load_model
 
     folder, _, model_path = trained
     out = folder / "sub.bin"
@@ -292,7 +292,7 @@ def test_export_fasttext_bin_refuses_jamo_and_whole_token_models(trained):
 
 
 def test_convert_a_bin_to_a_small_native_subword_model(gensim_bin, tmp_path):
-    from w2v.formats import load_model
+    from w2v.vectors.formats import load_model
 
     model, path = gensim_bin
     out = tmp_path / "ft.w2v"

@@ -5,11 +5,11 @@ import struct
 import numpy as np
 import pytest
 
-from w2v import formats
 from w2v.errors import ModelError, ParameterError
-from w2v.formats import (MAGIC, format_for_path, load_model, load_vectors, save_model, save_vectors,
+from w2v.vectors import formats
+from w2v.vectors.formats import (MAGIC, format_for_path, load_model, load_vectors, save_model, save_vectors,
                          save_word2vec, write_lines)
-from w2v.vectors import Vectors
+from w2v.vectors.query import Vectors
 
 WORDS = ["the", "한국어", "ação", "coração", "naïve", "king", "queen", "</s>"]
 

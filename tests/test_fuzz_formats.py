@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from w2v.errors import ModelError, W2VError
-from w2v.formats import load_model, load_vectors, save_model, save_word2vec
+from w2v.vectors.formats import load_model, load_vectors, save_model, save_word2vec
 
 WORDS = ["the", "of", "café", "日本", "x", "naïve", "a-b", "z"]
 VECTORS = np.random.default_rng(0).normal(size=(len(WORDS), 5)).astype(np.float32)

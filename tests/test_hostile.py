@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from w2v.cli import cli
-from w2v.formats import load_model, save_model
+from w2v.vectors.formats import load_model, save_model
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["--dim", "8", "--min-count", "1", "--epochs", "1", "--threads", "1", "--seed", "1", "-q"]

@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2v import sources
 from w2v.cli import cli
-from w2v.corpus import scan_corpus
 from w2v.errors import CorpusError
-from w2v.formats import load_model, save_model
-from w2v.sources import guess_encoding, open_source, vocabulary_warning
+from w2v.text import sources
+from w2v.text.corpus import scan_corpus
+from w2v.text.sources import guess_encoding, open_source, vocabulary_warning
+from w2v.vectors.formats import load_model, save_model
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 FLAGS = ["--dim", "8", "--min-count", "1", "--epochs", "1", "--threads", "1", "-q"]

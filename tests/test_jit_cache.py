@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.compiles import compiled_by
-from w2v.formats import load_model
+from w2v.vectors.formats import load_model
 
 PACKAGE = Path(__file__).resolve().parents[1] / "w2v"
 
@@ -46,7 +46,7 @@ def test_a_cache_built_into_the_package_serves_an_install_and_an_edit_recompiles
     built = subprocess.run([sys.executable, "-m", "w2v.precompile", "-q"], env=env, cwd=tmp_path,
                            capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stderr
-    assert list((copy / "w2v" / "__pycache__").glob("*.nbi"))
+    assert list((copy / "w2v" / "training" / "__pycache__").glob("*.nbi"))
     for path in (copy / "w2v").rglob("*"):  # an install gives the files new timestamps
         os.utime(path, (1_900_000_000, 1_900_000_000))
 
@@ -54,11 +54,11 @@ def test_a_cache_built_into_the_package_serves_an_install_and_an_edit_recompiles
     for flags in (["--cbow", "--negative", "3", "--window", "3"], ["--skipgram", "--hs"], ["--subwords"]):
         assert run(tmp_path, *train_args(corpus, tmp_path / "m.w2v", *flags), pythonpath=copy) == [], flags
 
-    kernels = copy / "w2v" / "kernels.py"
+    kernels = copy / "w2v" / "training" / "kernels.py"
     kernels.write_text(kernels.read_text() + "\n# edited\n")
     compiled = run(tmp_path, *train_args(corpus, tmp_path / "m.w2v", "--cbow"), pythonpath=copy)
-    assert "w2v.kernels.train_span_cbow" in compiled
-    assert not any(name.startswith("w2v.scan_kernels") for name in compiled)  # unchanged: still cached
+    assert "w2v.training.kernels.train_span_cbow" in compiled
+    assert not any(name.startswith("w2v.text.scan_kernels") for name in compiled)  # unchanged: still cached
 
 
 def test_damaged_cache_files_are_misses_and_the_results_do_not_change(tmp_path):
@@ -72,7 +72,7 @@ def test_damaged_cache_files_are_misses_and_the_results_do_not_change(tmp_path):
         path.write_bytes(data[:len(data) // 2] if k % 2 else b"\x80\x04not a pickle" + data[:64])
 
     compiled = run(tmp_path, *train_args(corpus, tmp_path / "b.w2v"), cache=cache)
-    assert "w2v.kernels.train_span_cbow" in compiled
+    assert "w2v.training.kernels.train_span_cbow" in compiled
     np.testing.assert_array_equal(load_model(tmp_path / "a.w2v").vectors, load_model(tmp_path / "b.w2v").vectors)
     assert run(tmp_path, *train_args(corpus, tmp_path / "c.w2v"), cache=cache) == []  # the index was rebuilt
 
@@ -83,9 +83,9 @@ def test_a_cache_built_for_another_cpu_is_not_loaded(tmp_path):
     # Numba keys entries by CPU name and features: 'generic' stands for another machine's CPU.
     foreign = run(tmp_path, *train_args(corpus, tmp_path / "a.w2v"), cache=cache,
                   extra_env={"NUMBA_CPU_NAME": "generic"})
-    assert "w2v.kernels.train_span_cbow" in foreign
+    assert "w2v.training.kernels.train_span_cbow" in foreign
     compiled = run(tmp_path, *train_args(corpus, tmp_path / "b.w2v"), cache=cache)
-    assert "w2v.kernels.train_span_cbow" in compiled
+    assert "w2v.training.kernels.train_span_cbow" in compiled
     fresh = run(tmp_path, *train_args(corpus, tmp_path / "c.w2v"), cache=tmp_path / "empty")
-    assert "w2v.kernels.train_span_cbow" in fresh
+    assert "w2v.training.kernels.train_span_cbow" in fresh
     np.testing.assert_array_equal(load_model(tmp_path / "b.w2v").vectors, load_model(tmp_path / "c.w2v").vectors)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from tests import reference
-from w2v import kernels
-from w2v.vocab import Vocab
+from w2v.text.vocab import Vocab
+from w2v.training import kernels
 
 SIGMOID, LOG_SIGMOID = kernels.sigmoid_tables()
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tests.planted import planted_analogies, planted_corpus
-from w2v.params import TrainParams
-from w2v.train import train
-from w2v.vectors import Vectors
+from w2v.training.params import TrainParams
+from w2v.training.trainer import train
+from w2v.vectors.query import Vectors
 
 SHARED_CORPORA = Path(os.environ.get("W2V_CORPORA_MIRROR", Path(__file__).resolve().parents[2] / "shared" / "corpora"))
 

@@ -5,10 +5,10 @@ import pytest
 from click.testing import CliRunner
 
 from w2v.cli import cli
-from w2v.formats import load_model
-from w2v.params import TrainParams
-from w2v.train import noise_tables
-from w2v.vocab import Vocab
+from w2v.text.vocab import Vocab
+from w2v.training.params import TrainParams
+from w2v.training.trainer import noise_tables
+from w2v.vectors.formats import load_model
 
 COUNTS = np.array([500, 120, 60, 60, 9, 5], dtype=np.int64)
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from tests import reference
 from w2v.cli import cli
-from w2v.formats import save_model, save_word2vec
-from w2v.pairs import tokenize
+from w2v.training.pairs import tokenize
+from w2v.vectors.formats import save_model, save_word2vec
 
 SENTENCE = "the cat sits on the mat"
 
@@ -125,7 +125,7 @@ def test_each_stdin_line_is_a_sentence():
 
 
 def test_tokens_are_split_as_the_training_scanner_splits_them(tmp_path):
-    from w2v.corpus import scan_corpus
+    from w2v.text.corpus import scan_corpus
 
     text = b"caf\xc3\xa9 a\tb\r\nc\x0bd\x0ce\x00f \xff\xfeg  h\r"
     corpus = tmp_path / "c.txt"

@@ -7,9 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from w2v import phrase_kernels, phrases
 from w2v.errors import CorpusError, ParameterError
-from w2v.phrases import PhraseStats, learn_phrases
+from w2v.text import phrase_kernels, phrases
+from w2v.text.phrases import PhraseStats, learn_phrases
 
 
 def reference_phrases(text, min_count=5, threshold=100.0, delimiter="_"):

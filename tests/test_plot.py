@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from w2v.cli import cli
-from w2v.formats import load_vectors, save_model
-from w2v.plot import build_map, pca_2d
+from w2v.vectors.formats import load_vectors, save_model
+from w2v.vectors.plot import build_map, pca_2d
 
 pytestmark = pytest.mark.plot
 
@@ -79,7 +79,7 @@ def test_an_svg_map_keeps_its_labels_as_text(model, tmp_path):
 
 def test_labels_do_not_overlap(model, tmp_path):
     needs_matplotlib()
-    from w2v.plot import draw_map
+    from w2v.vectors.plot import draw_map
 
     vectors = load_vectors(model)
     word_map = build_map(vectors, WORDS[:16])
@@ -124,7 +124,7 @@ def test_hangul_labels_get_a_font_that_has_them_when_one_is_installed():
     needs_matplotlib()
     from matplotlib import font_manager, ft2font
 
-    from w2v.plot import label_fonts
+    from w2v.vectors.plot import label_fonts
 
     families, missing = label_fonts(["서울", "king"])
     has_hangul = [f for f in font_manager.fontManager.ttflist

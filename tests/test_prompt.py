@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from w2v.cli import cli
-from w2v.formats import save_model
+from w2v.vectors.formats import save_model
 
 pty = pytest.importorskip("pty")
 

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import w2v.train
+import w2v.training.trainer
 from tests.planted import planted_analogies, planted_corpus
 from w2v.cli import cli
-from w2v.formats import load_model
-from w2v.params import TrainParams
-from w2v.vectors import Vectors
+from w2v.training.params import TrainParams
+from w2v.vectors.formats import load_model
+from w2v.vectors.query import Vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["--dim", "16", "--min-count", "1", "--sample", "0", "--skipgram", "--seed", "7", "-q"]
@@ -58,7 +58,7 @@ def full_runs(corpus, tmp_path_factory):
 
 def interrupt_after_spans(monkeypatch, spans, signum=signal.SIGINT):
     """Send ``signum`` to this process after the kernel has run ``spans`` spans (as Ctrl-C would)."""
-    original = w2v.train.train_span
+    original = w2v.training.trainer.train_span
     calls = []
 
     def counting(*args):
@@ -67,7 +67,7 @@ def interrupt_after_spans(monkeypatch, spans, signum=signal.SIGINT):
         if len(calls) == spans:
             os.kill(os.getpid(), signum)
 
-    monkeypatch.setattr(w2v.train, "train_span", counting)
+    monkeypatch.setattr(w2v.training.trainer, "train_span", counting)
     return calls
 
 
@@ -117,7 +117,7 @@ def test_interrupted_twice_with_two_threads_trains_the_same_words(corpus, full_r
 
 def test_a_slow_thread_does_not_hold_the_others_back(corpus, monkeypatch):
     """Spans go to whichever thread asks first, so a thread on a busy core simply takes fewer."""
-    original = w2v.train.train_span
+    original = w2v.training.trainer.train_span
     spans_by_thread = {}
 
     def one_slow_thread(*args):
@@ -127,10 +127,10 @@ def test_a_slow_thread_does_not_hold_the_others_back(corpus, monkeypatch):
             time.sleep(0.02)
         original(*args)
 
-    monkeypatch.setattr(w2v.train, "SPAN_IDS", 2000)
-    monkeypatch.setattr(w2v.train, "train_span", one_slow_thread)
+    monkeypatch.setattr(w2v.training.trainer, "SPAN_IDS", 2000)
+    monkeypatch.setattr(w2v.training.trainer, "train_span", one_slow_thread)
     params = TrainParams(dim=16, min_count=1, sample=0, cbow=False, epochs=2, threads=2, seed=7)
-    model = w2v.train.train(str(corpus), params, quiet=True)
+    model = w2v.training.trainer.train(str(corpus), params, quiet=True)
     assert model.stats["words"] == 2 * 70_000
     spans = 2 * math.ceil(80_000 / 2000)  # 70,000 words and 10,000 sentence ends an epoch
     assert sum(spans_by_thread.values()) == spans
@@ -156,15 +156,15 @@ def test_a_checkpoint_from_another_format_version_is_refused_clearly(corpus, tmp
 
 
 def test_interrupt_while_reading_the_corpus_writes_nothing(corpus, tmp_path, monkeypatch):
-    import w2v.corpus
+    import w2v.text.corpus
 
-    original = w2v.corpus._sanitized
+    original = w2v.text.corpus._sanitized
 
     def interrupted(chunk):
         os.kill(os.getpid(), signal.SIGINT)
         return original(chunk)
 
-    monkeypatch.setattr(w2v.corpus, "_sanitized", interrupted)
+    monkeypatch.setattr(w2v.text.corpus, "_sanitized", interrupted)
     result = run("train", corpus, "-o", tmp_path / "m.w2v", "--threads", 1, *FLAGS)
     assert result.exit_code == 130
     assert result.stderr == "Error: interrupted by SIGINT before training started; nothing was written\n"
@@ -361,7 +361,7 @@ def test_init_refuses_other_dimensions_and_vectors_without_counts(tmp_path, corp
     assert result.exit_code == 2
     assert result.stderr == f"Error: --dim 8 differs from the model's 16: '{model}'\n"
     assert run("export", "-m", model, "-o", tmp_path / "v.txt").exit_code == 0
-    from w2v.formats import load_vectors, save_model
+    from w2v.vectors.formats import load_vectors, save_model
 
     exported = load_vectors(tmp_path / "v.txt")
     save_model(tmp_path / "nocounts.w2v", list(exported.words), exported.vectors, None)

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 import w2v.subwords.kernels
 from tests.test_resilience import resume_args
 from w2v.cli import cli
-from w2v.formats import load_model, load_vectors, save_model
-from w2v.params import TrainParams
 from w2v.subwords import SubwordSpec, SubwordTable
-from w2v.train import train
-from w2v.vectors import Vectors
+from w2v.training.params import TrainParams
+from w2v.training.trainer import train
+from w2v.vectors.formats import load_model, load_vectors, save_model
+from w2v.vectors.query import Vectors
 
 SHARED_CORPORA = Path(os.environ.get("W2V_CORPORA_MIRROR", Path(__file__).resolve().parents[2] / "shared" / "corpora"))
 STEMS = ["kalomir", "vespudan", "trogelin", "mabrisko", "zundefor", "pilvarte", "gostemun", "herpaxil"]

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.planted import planted_corpus
-from w2v.cli import cli  # before w2v.cli_suite: w2v.cli registers its commands
-from w2v.cli_suite import c_sentence_end_vector
-from w2v.clusters import kmeans, unit_rows, word2vec_classes
+from w2v.cli import cli
+from w2v.cli.suite import c_sentence_end_vector
 from w2v.errors import ParameterError
-from w2v.formats import load_vectors, save_model
-from w2v.params import default_threads
+from w2v.training.params import default_threads
+from w2v.vectors.clusters import kmeans, unit_rows, word2vec_classes
+from w2v.vectors.formats import load_vectors, save_model
 
 C_FLAGS = ["-train", "-output", "-size", "-window", "-sample", "-hs", "-negative", "-threads", "-iter", "-min-count",
            "-alpha", "-classes", "-debug", "-binary", "-save-vocab", "-read-vocab", "-cbow"]
@@ -55,9 +55,9 @@ def test_word2vec_help_lists_every_c_flag():
 @pytest.fixture()
 def captured(monkeypatch):
     """Replace training by a stub that records the parameters it was given."""
-    import w2v.train
-    from w2v.train import TrainedModel
-    from w2v.vocab import Vocab
+    import w2v.training.trainer
+    from w2v.text.vocab import Vocab
+    from w2v.training.trainer import TrainedModel
 
     calls = []
 
@@ -67,7 +67,7 @@ def captured(monkeypatch):
         return TrainedModel(vocab, np.ones((2, params.dim), np.float32), None, None, params, corpus={"lines": 3},
                             stats={"words": 12, "train_seconds": 0.1, "words_per_second": 120, "threads": 1})
 
-    monkeypatch.setattr(w2v.train, "train", fake_train)
+    monkeypatch.setattr(w2v.training.trainer, "train", fake_train)
     return calls
 
 
@@ -193,7 +193,7 @@ PHRASE_FLAGS = ["-min-count", "2", "-threshold", "1"]
 
 @pytest.fixture(autouse=False)
 def phrases_library():
-    pytest.importorskip("w2v.phrases")  # helper D's word2phrase library, landing separately
+    pytest.importorskip("w2v.text.phrases")  # helper D's word2phrase library, landing separately
 
 
 def test_phrases_file_to_file_and_stdin_to_stdout(tmp_path, phrases_library):
@@ -291,7 +291,7 @@ def test_kmeans_edge_cases(monkeypatch):
                                              r" \(15\), got 16$"):
         kmeans(points, 16)
     whole = kmeans(points, 3, seed=2).labels
-    monkeypatch.setattr("w2v.clusters.BLOCK", 4)  # blocks of rows give the same answer
+    monkeypatch.setattr("w2v.vectors.clusters.BLOCK", 4)  # blocks of rows give the same answer
     np.testing.assert_array_equal(kmeans(points, 3, seed=2).labels, whole)
 
 

@@ -7,10 +7,10 @@ from click.testing import CliRunner
 from tests import reference
 from tests.test_kernels import make_vocab, noise_tables, run_kernel, weights
 from w2v.cli import cli
-from w2v.formats import load_model
-from w2v.params import TrainParams
-from w2v.train import train
-from w2v.vocab import Vocab
+from w2v.text.vocab import Vocab
+from w2v.training.params import TrainParams
+from w2v.training.trainer import train
+from w2v.vectors.formats import load_model
 
 # Repeated words: the centre is often the context word itself, and with 6 words a noise word often is.
 SENTENCE = [3, 0, 3, 1, 1, 5, 4, 0, 0, 2, 5, 3, 3]

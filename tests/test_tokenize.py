@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from w2v import tokenize as tok
 from w2v.cli import cli
-from w2v.tokenize import tokenize_stream, tokenize_text
+from w2v.text import tokenize as tok
+from w2v.text.tokenize import tokenize_stream, tokenize_text
 
 NSMC = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "nsmc_reviews.txt.gz"
 

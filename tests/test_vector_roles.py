@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from w2v.cli import cli
 from w2v.errors import ModelError, WordBeyondLimit
-from w2v.formats import load_model, load_vectors, save_model, save_word2vec
-from w2v.vectors import Vectors
+from w2v.vectors.formats import load_model, load_vectors, save_model, save_word2vec
+from w2v.vectors.query import Vectors
 
 WORDS = [f"w{i}" for i in range(8)]
 

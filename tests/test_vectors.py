@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from w2v.errors import ModelError, ParameterError, WordNotFound
-from w2v.vectors import SCAN_LOOKUPS, Vectors, WordTable
+from w2v.vectors.query import SCAN_LOOKUPS, Vectors, WordTable
 
 
 def random_vectors(n=60, dim=8, seed=0, table=False):
@@ -203,7 +203,7 @@ def test_constructor_checks_and_conversion():
 
 
 def test_query_modules_do_not_import_numba():
-    code = "import sys, w2v.vectors, w2v.formats; print('numba' in sys.modules)"
+    code = "import sys, w2v.vectors.query, w2v.vectors.formats; print('numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

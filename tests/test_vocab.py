@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from w2v.errors import CorpusError
-from w2v.vocab import Vocab, alias_table, huffman_codes
+from w2v.text.vocab import Vocab, alias_table, huffman_codes
 
 
 def test_words_are_pruned_by_min_count_and_sorted_by_count_first_seen_first_on_ties():

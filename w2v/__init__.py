@@ -10,83 +10,18 @@ so nothing here may import numba (training modules import it themselves). The
 library's names are loaded on first use.
 """
 
-import sys as _sys
-import types as _types
-
 __version__ = "0.1.0"
 
 # name -> the module that defines it, imported when the name is first used
 _LAZY = {
-    "load": "w2v.api", "from_gensim": "w2v.api", "TrainingInterruptedWarning": "w2v.api",
-    "Model": "w2v.model", "Vectors": "w2v.model",
-    "TrainParams": "w2v.params",
+    "train": "w2v.api", "load": "w2v.api", "from_gensim": "w2v.api", "TrainingInterruptedWarning": "w2v.api",
+    "Model": "w2v.vectors.model", "Vectors": "w2v.vectors.model",
+    "TrainParams": "w2v.training.params",
     "W2VError": "w2v.errors", "ParameterError": "w2v.errors", "CorpusError": "w2v.errors",
     "ModelError": "w2v.errors", "UnknownWordError": "w2v.errors", "TrainingDiverged": "w2v.errors",
 }
 
-__all__ = ["__version__", "train", *_LAZY]
-
-
-def _trainer_module():
-    import importlib
-
-    return importlib.import_module("w2v.train")
-
-
-class _Train:
-    """``w2v.train``: the library's train function (``w2v.api.train``), which shares its name with
-    the trainer module ``w2v/train.py``. Calling it trains; any other attribute (``w2v.train.train``,
-    ``w2v.train.SPAN_IDS``, monkeypatching in tests) reaches that module, as ``import w2v.train``
-    users expect. It looks like a function to ``help`` and ``inspect``.
-    """
-
-    __slots__ = ()
-    __name__ = __qualname__ = "train"
-
-    def __call__(self, corpus, **options):
-        from w2v.api import train
-
-        return train(corpus, **options)
-
-    def __get__(self, obj, objtype=None):  # a method descriptor: pydoc and inspect document a routine
-        return self
-
-    @property
-    def __doc__(self):
-        from w2v.api import train
-
-        return train.__doc__
-
-    @property
-    def __signature__(self):
-        from w2v.api import train
-
-        return train.__signature__
-
-    def __repr__(self):
-        return "<function w2v.train>"
-
-    def __getattr__(self, name):
-        if name.startswith("__"):  # inspect's probes (__wrapped__, ...) must not import the trainer
-            raise AttributeError(name)
-        return getattr(_trainer_module(), name)
-
-    def __setattr__(self, name, value):
-        setattr(_trainer_module(), name, value)
-
-    def __delattr__(self, name):
-        delattr(_trainer_module(), name)
-
-
-class _Package(_types.ModuleType):
-    def __setattr__(self, name, value):
-        if name == "train" and isinstance(value, _types.ModuleType):
-            return  # importing w2v.train binds it here: keep the function, which reaches the module
-        super().__setattr__(name, value)
-
-
-train = _Train()
-_sys.modules[__name__].__class__ = _Package
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name):

@@ -1,7 +1,7 @@
 """The Python face of w2v: ``train``, ``load`` and ``from_gensim``, re-exported by ``w2v``.
 
 ``train`` takes the CLI's training options as keyword arguments. They are not listed by hand:
-every field of ``w2v.params.TrainParams`` is one, with its default, so an option another part
+every field of ``w2v.training.params.TrainParams`` is one, with its default, so an option another part
 of w2v adds there is a keyword here too (and in ``help(w2v.train)``). Numba is imported only
 when training starts.
 """
@@ -19,9 +19,9 @@ import warnings
 import numpy as np
 
 from w2v.errors import CorpusError, ParameterError
-from w2v.model import Model, Vectors, load as _load, params_from_dict
-from w2v.params import TrainParams, default_threads
-from w2v.sentences import SentenceStream, is_sentences
+from w2v.text.sentences import SentenceStream, is_sentences
+from w2v.training.params import TrainParams, default_threads
+from w2v.vectors.model import Model, Vectors, load as _load, params_from_dict
 
 __all__ = ["train", "load", "from_gensim", "TrainingInterruptedWarning"]
 
@@ -159,10 +159,10 @@ def _train(corpus, params: TrainParams, *, quiet=False, on_epoch=None, callbacks
            workdir=None, read_vocab=None, save_vocab=None, encoding=None, subwords=False, minn=None, maxn=None,
            bucket=None, jamo=False, init=None) -> Model:
     """Run the trainer (the CLI's, as ``w2v train``) on a path or on Python sentences."""
-    from w2v import checkpoint as ckpt
-    from w2v.progress import reporter
     from w2v.subwords import SubwordSpec
-    from w2v.train import train as run
+    from w2v.training import checkpoint as ckpt
+    from w2v.training.progress import reporter
+    from w2v.training.trainer import train as run
 
     callbacks = ([on_epoch] if on_epoch is not None else []) + list(callbacks or ())
     for callback in callbacks:
@@ -250,7 +250,7 @@ def train_more(model: Model, corpus, **options) -> Model:
 
 
 class _InitModel:
-    """A ``Model`` as the trainer's ``init`` reads a loaded model file (``w2v.formats.Model``)."""
+    """A ``Model`` as the trainer's ``init`` reads a loaded model file (``w2v.vectors.formats.Model``)."""
 
     def __init__(self, model: Model):
         self.path = model.path
@@ -338,7 +338,7 @@ def _build_train_signature():
         "    an iterable of strings (or UTF-8 bytes), one sentence each, split on whitespace as",
         "    the corpus file reader splits lines.",
         "It is read once, front to back, and never held: a generator works. A token is one word: an",
-        "empty token is skipped, and a token holding whitespace is a w2v.CorpusError (see w2v.sentences).",
+        "empty token is skipped, and a token holding whitespace is a w2v.CorpusError (see w2v.text.sentences).",
         "",
         "Training parameters (the CLI's options, word2vec.c's defaults):",
         *[_describe(f) for f in _fields()],

@@ -3,8 +3,9 @@
     python -m w2v.precompile
 
 ``pip install .`` runs this while it builds the package (``setup.py``), so the cache files are
-installed beside the kernels' modules (``w2v/__pycache__``, ``w2v/subwords/__pycache__``) and a
-new install's first ``w2v train`` loads its kernels instead of spending seconds compiling them.
+installed beside the kernels' modules (``w2v/text/__pycache__``, ``w2v/training/__pycache__``,
+``w2v/subwords/__pycache__``) and a new install's first ``w2v train`` loads its kernels instead of
+spending seconds compiling them.
 
 It compiles by running the commands themselves on a tiny corpus: each kernel is compiled with
 exactly the argument types a real run passes (``tests/test_compiles.py`` checks that a real run
@@ -48,8 +49,8 @@ def write_corpus(path: Path) -> None:
 
 def run_one(index: int, corpus: Path, out: str) -> None:
     """Run RUNS[index] in this process."""
-    from w2v import phrases
     from w2v.cli import cli
+    from w2v.text import phrases
 
     phrases._Bigrams.initial_bits = 2  # so the tiny corpus grows the bigram table (its rehash kernel)
     args = [a.format(corpus=corpus, out=out) for a in RUNS[index]]

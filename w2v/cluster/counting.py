@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2v.cluster.sharding import Shard, ShardReader
-from w2v.corpus import scan_corpus
+from w2v.text.corpus import scan_corpus
 
 
 @dataclass

@@ -22,17 +22,17 @@ import time
 
 import numpy as np
 
-from w2v import checkpoint as ckpt
 from w2v.cluster import state as saved_state
 from w2v.cluster.counting import CountMerger, count_shard
 from w2v.cluster.schedule import SyncSchedule
 from w2v.cluster.sharding import assign, corpus_files, plan_shards
 from w2v.cluster.worker import NotSetUp, Worker, fresh_state, state_to_dict
 from w2v.errors import CorpusError, ParameterError, W2VError
-from w2v.params import TrainParams
-from w2v.train import (Progress, TrainedModel, _grown_weights, _progress_text, _report_epochs, grown_vocab,
+from w2v.training import checkpoint as ckpt
+from w2v.training.params import TrainParams
+from w2v.training.trainer import (Progress, TrainedModel, _grown_weights, _progress_text, _report_epochs, grown_vocab,
                        kernel_tables, load_init_model)
-from w2v.vocab import Vocab
+from w2v.text.vocab import Vocab
 
 MAX_RESTARTS = 5  # per worker: a worker that keeps dying is a bug or a broken node, not bad luck
 SHARDS_PER_WORKER = 2  # counting tasks per worker: a slow shard holds the vocabulary back less
@@ -96,7 +96,7 @@ def train(corpus, params: TrainParams | None = None, *, address: str = "local", 
           stream=None, on_round=None) -> TrainedModel:
     """Train on the files ``corpus`` (paths, globs, directories) with ``workers`` Ray actors.
 
-    The options mean what they mean for ``w2v.train.train``; ``params.threads`` is per worker.
+    The options mean what they mean for ``w2v.training.trainer.train``; ``params.threads`` is per worker.
     ``on_round(run)`` is called after each round (tests and benchmarks inject faults there).
     """
     ray = import_ray()

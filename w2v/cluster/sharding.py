@@ -111,7 +111,7 @@ def assign(shards, workers: int) -> list[list[int]]:
 
 
 class ShardReader:
-    """A shard as a binary stream (``readinto``), for ``w2v.corpus.scan_corpus``."""
+    """A shard as a binary stream (``readinto``), for ``w2v.text.corpus.scan_corpus``."""
 
     def __init__(self, shard: Shard):
         self.name = f"{shard.path}[{shard.start}:{shard.end}]"

@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from w2v import checkpoint as ckpt
 from w2v.cluster.schedule import SyncSchedule
 from w2v.cluster.sharding import Shard
 from w2v.errors import ModelError, W2VError
-from w2v.params import TrainParams
+from w2v.training import checkpoint as ckpt
+from w2v.training.params import TrainParams
 
 STATE = "cluster.npz"
 VERSION = 2  # 2: the changes averaged at N x alpha (1 added the cold rows' changes)

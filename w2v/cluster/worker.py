@@ -2,7 +2,7 @@
 
 The worker scans its shards with the single-machine scanner into ids files on its
 own disk, then trains in rounds with the single-machine kernel, ``threads``
-Hogwild threads taking spans from one cursor as ``w2v.train`` does. It keeps, beside
+Hogwild threads taking spans from one cursor as ``w2v.training.trainer`` does. It keeps, beside
 its replica, the model as of the last sync (``synced``): what it sends at a sync
 is its replica minus that, for the rows the schedule names; what it gets back is
 the combined change of every worker, which it adds to ``synced``. So after a sync
@@ -23,15 +23,15 @@ import time
 
 import numpy as np
 
-from w2v import checkpoint as ckpt
 from w2v.cluster.schedule import chunk_bounds, rows_to_send
 from w2v.cluster.sharding import ShardReader
-from w2v.corpus import read_ids, remap_ids, scan_corpus
 from w2v.errors import TrainingDiverged
-from w2v.kernels import sigmoid_tables, train_span
-from w2v.params import TrainParams
-from w2v.train import SPAN_IDS, TrainState, _SpanCursor, initial_weights
-from w2v.vocab import Vocab
+from w2v.text.corpus import read_ids, remap_ids, scan_corpus
+from w2v.text.vocab import Vocab
+from w2v.training import checkpoint as ckpt
+from w2v.training.kernels import sigmoid_tables, train_span
+from w2v.training.params import TrainParams
+from w2v.training.trainer import SPAN_IDS, TrainState, _SpanCursor, initial_weights
 
 MIN_SPAN_IDS = 1 << 12  # a kernel call's fixed cost stays small against its work
 # A healthy run's loss is a few nats a prediction; past this its vectors have blown up (a round too

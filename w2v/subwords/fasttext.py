@@ -32,7 +32,7 @@ they were never trained, and zeros keep an out-of-vocabulary word's composed vec
 where w2v's own composition points (fastText averages over all of a word's n-grams, w2v over
 the known ones: the two differ by a positive factor only, so every cosine is the same).
 
-NumPy and the standard library only; ``w2v.formats`` opens and atomically writes the files.
+NumPy and the standard library only; ``w2v.vectors.formats`` opens and atomically writes the files.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ import numpy as np
 from w2v.errors import ModelError
 from w2v.subwords.ngrams import SubwordSpec, ngram_hashes_batch
 from w2v.subwords.table import SubwordTable
-from w2v.vectors import Vectors
+from w2v.vectors.query import Vectors
 
 MAGIC = 793712314
 VERSION = 12

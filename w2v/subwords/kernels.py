@@ -3,7 +3,7 @@
 The input matrix ``syn0`` holds V word rows and then R n-gram rows. Word w's input rows are
 ``rows[offsets[w]:offsets[w + 1]]`` (CSR): its own row first, then one row per n-gram
 (duplicates kept, as fastText keeps them). Its input vector is the average of those rows.
-Hogwild over all of it, as in ``w2v.kernels``: threads read and write word rows, n-gram rows
+Hogwild over all of it, as in ``w2v.training.kernels``: threads read and write word rows, n-gram rows
 and output rows without locks.
 
 fastText's semantics (``model.cc``, ``fasttext.cc``): skip-gram composes the centre word and
@@ -20,16 +20,17 @@ an unmoved vector, or noise words shared within the window, loses Korean analogi
 update recomposes and updates the rows after every (centre, context) pair, exactly fastText's
 order.
 Subsampling, window shrink, noise draws, sigmoid table and learning rate are word2vec.c's, as
-in ``w2v.kernels`` (whose helpers these kernels reuse).
+in ``w2v.training.kernels`` (whose helpers these kernels reuse).
 """
 
 import numpy as np
 from numba import njit
 
 from w2v.jit_cache import protect
-from w2v.kernels import (F0, F1, FASTMATH, axpy, batched_negative_sampling, decayed_alpha, hierarchical_softmax_update,
-                         lcg_next, negative_sampling_update, next_sentence, uniform_below)
-from w2v.params import MAX_SENTENCE_LENGTH
+from w2v.training.kernels import (F0, F1, FASTMATH, axpy, batched_negative_sampling, decayed_alpha,
+                                  hierarchical_softmax_update, lcg_next, negative_sampling_update, next_sentence,
+                                  uniform_below)
+from w2v.training.params import MAX_SENTENCE_LENGTH
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def add_rows(syn0, offsets, rows, word, out, dim):
@@ -160,7 +161,7 @@ def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_thresho
                codes, points, code_offsets, sigmoid_table, loss_table,
                window, negative, use_hs, use_cbow, batched,
                starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
-    """Train on ids[begin:end] as one thread does; ``w2v.kernels.train_span`` with the input rows in CSR.
+    """Train on ids[begin:end] as one thread does; ``w2v.training.kernels.train_span`` with the input rows in CSR.
 
     Adds to ``stats``: [loss sum, predictions, words read].
     """

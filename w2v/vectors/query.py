@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import ModelError, ParameterError, WordBeyondLimit, WordNotFound
+from w2v.errors import ModelError, ParameterError, WordBeyondLimit, WordNotFound
 
 # Lookups answered by a linear scan before a word -> index dict is built: one
 # query needs a few lookups, and the dict costs ~0.5 s per million words.
@@ -150,7 +150,7 @@ class Vectors:
 
     @classmethod
     def from_model(cls, model, which: str = "in", limit: int | None = None) -> "Vectors":
-        """A loaded native model's vectors (see ``w2v.formats.load_model``): W ("in", the default),
+        """A loaded native model's vectors (see ``w2v.vectors.formats.load_model``): W ("in", the default),
         W' ("out") or W + W' ("sum"); with ``limit`` only the first (most frequent) words."""
         n = model.vocab_size if limit is None else min(int(limit), model.vocab_size)
         if n < 1:

@@ -1,4 +1,4 @@
-"""Numba kernels behind ``w2v.corpus``: tokenize, count and number words in byte chunks.
+"""Numba kernels behind ``w2v.text.corpus``: tokenize, count and number words in byte chunks.
 
 Every function here takes plain arrays and scalars. The vocabulary is an
 open-addressing hash table (linear probing, FNV-1a 64-bit) whose keys live in a

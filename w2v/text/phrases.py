@@ -1,6 +1,6 @@
 """word2phrase: join word pairs that occur together often into one token ("new york" -> "new_york").
 
-``learn_phrases`` reads the text once with ``w2v.corpus.scan_corpus`` (word
+``learn_phrases`` reads the text once with ``w2v.text.corpus.scan_corpus`` (word
 counts and a temporary file of token ids), counts the bigrams of that id stream,
 then writes the text again from the ids, joining ``a b`` into ``a_b`` when
 
@@ -59,9 +59,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2v import phrase_kernels as K
-from w2v.corpus import scan_corpus
 from w2v.errors import CorpusError, ParameterError
+from w2v.text import phrase_kernels as K
+from w2v.text.corpus import scan_corpus
 
 __all__ = ["PhraseStats", "learn_phrases", "DEFAULT_PRUNE_AT"]
 
@@ -275,11 +275,11 @@ def learn_phrases(source: str, output: str, min_count: int = 5, threshold: float
     only once everything is written, so an error leaves no partial output
     (and ``output`` may be ``source``). ``workdir`` holds the temporary token
     ids file (default: the temp directory). ``progress``, if given, is an
-    object with ``update(text)`` and ``line(text)`` (like ``w2v.train.Progress``);
+    object with ``update(text)`` and ``line(text)`` (like ``w2v.training.trainer.Progress``);
     ``line`` gets one summary at the end. ``prune_at`` bounds the bigram table
     (default ``DEFAULT_PRUNE_AT``). An empty input gives an empty output.
     ``encoding`` is the source's text encoding (None: UTF-8; compressed input
-    and byte-order marks are read either way, see ``w2v.sources``).
+    and byte-order marks are read either way, see ``w2v.text.sources``).
     Raises ``ParameterError`` for bad settings and ``CorpusError`` when the
     source cannot be read or the output written.
     """

@@ -1,6 +1,6 @@
 """The training examples of a sentence: skip-gram's (centre, context) pairs and CBOW's (context, centre).
 
-What ``w2v pairs`` prints, computed the way training picks them (w2v.kernels), in plain
+What ``w2v pairs`` prints, computed the way training picks them (w2v.training.kernels), in plain
 Python and NumPy: tokens as training reads them, words outside a model's vocabulary
 dropped, word2vec.c's subsampling formula, sentences cut every MAX_SENTENCE_LENGTH kept
 words, and the random window shrink (a position looks ``window - r`` words each side, r
@@ -16,10 +16,10 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from w2v.params import MAX_SENTENCE_LENGTH
+from w2v.training.params import MAX_SENTENCE_LENGTH
 
 MASK64 = (1 << 64) - 1
-# word2vec.c's ReadWord separators (w2v.corpus); '\r' is deleted, '\n' ends a sentence.
+# word2vec.c's ReadWord separators (w2v.text.corpus); '\r' is deleted, '\n' ends a sentence.
 _SEPARATORS = re.compile(rb"[ \t\n\v\f\0]+")
 
 
@@ -33,7 +33,7 @@ class TrainingRandom:
     """The kernels' random stream: word2vec.c's LCG; uniform draws use its high 32 bits."""
 
     def __init__(self, seed: int):
-        # As w2v.train seeds thread 0 of a run with this seed.
+        # As w2v.training.trainer seeds thread 0 of a run with this seed.
         self.state = int(np.random.default_rng(seed).integers(0, 2**63, size=1, dtype=np.uint64)[0])
 
     def next(self) -> int:
@@ -51,7 +51,7 @@ class TrainingRandom:
 
 def keep_thresholds(counts: np.ndarray, sample: float) -> np.ndarray:
     """Training's 16-bit subsampling thresholds (65536 = always kept, no draw)."""
-    from w2v.vocab import Vocab
+    from w2v.text.vocab import Vocab
 
     keep = Vocab([""] * len(counts), np.asarray(counts, dtype=np.int64)).keep_probabilities(sample)
     return np.minimum(np.floor(keep.astype(np.float64) * 65536.0 + 0.5), 65536).astype(np.int64)

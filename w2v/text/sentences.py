@@ -1,4 +1,4 @@
-"""Python sentences as the bytes of a corpus file, for the streaming scanner in ``w2v.corpus``.
+"""Python sentences as the bytes of a corpus file, for the streaming scanner in ``w2v.text.corpus``.
 
 The scanner reads a binary stream; ``SentenceStream`` is one over an iterable of sentences.
 It takes the sentences a batch at a time (about ``BATCH_BYTES`` of text) and encodes each

@@ -43,8 +43,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .errors import ModelError, ParameterError
-from .vectors import Vectors, WordTable, row_norms
+from w2v.errors import ModelError, ParameterError
+from w2v.vectors.query import Vectors, WordTable, row_norms
 
 MAGIC = b"W2VMODEL"
 FORMAT_VERSION = 1
@@ -78,7 +78,7 @@ class Model:
         self.output_hs = arrays.get("output_hs")
         self.subwords = None  # a SubwordTable, for a subword model
         if "ngram_vectors" in arrays:
-            from .subwords import SubwordSpec, SubwordTable
+            from w2v.subwords import SubwordSpec, SubwordTable
 
             self.subwords = SubwordTable(SubwordSpec.from_dict(header["subwords"]), arrays["ngram_vectors"],
                                          arrays["ngram_buckets"])
@@ -151,7 +151,7 @@ def _atomic_output(path, what):
         return
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        # the pid in the name lets a later run remove what a killed one left (w2v.checkpoint)
+        # the pid in the name lets a later run remove what a killed one left (w2v.training.checkpoint)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.tmp-{os.getpid()}-")
     except OSError as e:
         raise ModelError(f"cannot write {what}: {path!r} ({_reason(e)})") from None
@@ -262,7 +262,7 @@ def save_model(path, words, vectors, counts, *, output_ns=None, output_hs=None,
         sections["ngram_buckets"] = np.ascontiguousarray(subwords.buckets, dtype="<i8")
         sections["ngram_vectors"] = _float_matrix("ngram_vectors", subwords.vectors, (rows, dim))
 
-    from . import __version__
+    from w2v import __version__
 
     header = {
         "format_version": FORMAT_VERSION,
@@ -346,7 +346,7 @@ def save_vectors(path, words, vectors, fmt: str, counts=None, subwords=None) -> 
                 raise ParameterError("a native model cannot be written to standard output;"
                                      " give a file name or another format")
             if subwords is not None and subwords.buckets is None:
-                from .subwords.fasttext import compact_table
+                from w2v.subwords.fasttext import compact_table
 
                 subwords = compact_table(words, subwords)
             save_model(path, words, vectors, counts, subwords=subwords)
@@ -380,7 +380,7 @@ def _write_word2vec(f, words, vectors, binary, header=True):
 def save_fasttext_bin(path, words, vectors, subwords, counts=None, *, output=None, params=None,
                       ntokens=None) -> None:
     """Write a subword model as a fastText .bin file, atomically (see ``w2v.subwords.fasttext``)."""
-    from .subwords.fasttext import check_exportable, write_fasttext_bin
+    from w2v.subwords.fasttext import check_exportable, write_fasttext_bin
 
     words = list(words)
     check_exportable(words, subwords)  # before a temporary file exists
@@ -499,7 +499,7 @@ def _check_header(header, size, path):
 
 
 def _check_subwords_header(header, corrupt, expected):
-    from .subwords import SubwordSpec
+    from w2v.subwords import SubwordSpec
 
     spec = header.get("subwords")
     sections = header["sections"]
@@ -539,7 +539,7 @@ def load_vectors(path, limit: int | None = None, which: str = "in") -> Vectors:
         if which != "in":
             raise ModelError(f"a vectors file holds one vector per word: 'out' and 'sum' need a native "
                              f"model trained with negative sampling: {path!r}")
-        from .subwords import fasttext
+        from w2v.subwords import fasttext
 
         if fasttext.looks_like_fasttext_bin(start + f.read(64)):
             return fasttext.fasttext_vectors(fasttext.read_fasttext_bin(f, path), limit)

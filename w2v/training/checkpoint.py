@@ -33,7 +33,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from w2v.errors import ModelError, W2VError
-from w2v.params import TrainParams
+from w2v.training.params import TrainParams
 
 CHECKPOINT_VERSION = 2  # 2: one shared span cursor instead of a position per thread
 STATE = "state.npz"

@@ -27,16 +27,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2v import checkpoint as ckpt
-from w2v import kernels
-from w2v.corpus import read_ids, remap_ids, scan_corpus
-from w2v.sources import input_size, vocabulary_warning
 from w2v.errors import CorpusError, ModelError, ParameterError, TrainingDiverged
-from w2v.kernels import sigmoid_tables, train_span
-from w2v.params import TrainParams
 from w2v.subwords import SubwordSpec, SubwordTable
 from w2v.subwords import inputs as subword_inputs
-from w2v.vocab import Vocab
+from w2v.text.corpus import read_ids, remap_ids, scan_corpus
+from w2v.text.sources import input_size, vocabulary_warning
+from w2v.text.vocab import Vocab
+from w2v.training import checkpoint as ckpt
+from w2v.training import kernels
+from w2v.training.kernels import sigmoid_tables, train_span
+from w2v.training.params import TrainParams
 
 SPAN_IDS = 1 << 16
 
@@ -121,7 +121,7 @@ def build_vocab(corpus_path: str, params: TrainParams, read_vocab: str | None = 
     Returns (vocab, scanned corpus, final id of each provisional id, old row of each word
     or None): with ``init`` (a loaded model) the vocabulary is the model's, grown.
     ``after_chunk()`` is called after each chunk of the corpus is read.
-    ``encoding``: the corpus's text encoding (None: UTF-8, see ``w2v.sources``).
+    ``encoding``: the corpus's text encoding (None: UTF-8, see ``w2v.text.sources``).
     """
     started = time.monotonic()
     size = input_size(corpus_path)
@@ -243,10 +243,10 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
     """Train on ``corpus_path`` (a path, "-" for stdin, or an open binary stream) and return the trained model.
 
     ``encoding``: the corpus's text encoding (None: UTF-8; compressed files and
-    byte-order marks are handled either way, see ``w2v.sources``).
+    byte-order marks are handled either way, see ``w2v.text.sources``).
 
     ``init``: a native model to continue, as a path or loaded (its vocabulary grows with the new words).
-    ``checkpoint``: a directory for checkpoints (see ``w2v.checkpoint``), written every
+    ``checkpoint``: a directory for checkpoints (see ``w2v.training.checkpoint``), written every
     ``checkpoint_every`` seconds and when SIGINT or SIGTERM stops training (then
     ``TrainingInterrupted`` is raised, naming ``resume_command``). ``resume``: continue
     the run saved in ``checkpoint`` (``params`` then come from it and may be None).
@@ -400,7 +400,7 @@ def _describe(spec: SubwordSpec) -> str:
 
 def load_init_model(init, params: TrainParams):
     """The native model that ``--init`` continues, checked against ``params``."""
-    from w2v.formats import load_model
+    from w2v.vectors.formats import load_model
 
     base = load_model(init) if _is_path(init) else init  # a path, or a model the library loaded
     if base.dim != params.dim:

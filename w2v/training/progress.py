@@ -1,7 +1,7 @@
 """Progress of a training run started from Python: the CLI's line on a terminal, one updating line in Jupyter.
 
 ``w2v.train`` hands the trainer a ``Reporter``: it draws the progress with a renderer (the CLI's
-``w2v.train.Progress`` on a terminal or a plain stream, ``NotebookProgress`` in a Jupyter
+``w2v.training.trainer.Progress`` on a terminal or a plain stream, ``NotebookProgress`` in a Jupyter
 kernel) and calls the user's epoch callbacks. The trainer calls it from the thread that
 started training, between the workers' spans.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 
-from w2v.train import Progress
+from w2v.training.trainer import Progress
 
 
 def in_notebook() -> bool:

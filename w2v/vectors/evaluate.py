@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import CorpusError, ModelError, ParameterError
-from .sources import open_source
+from w2v.errors import CorpusError, ModelError, ParameterError
+from w2v.text.sources import open_source
 
 __all__ = [
     "AnalogyResult",
@@ -408,7 +408,7 @@ def evaluate_analogies(
     array; ``questions_path_or_lines``: a path, or an iterable of lines.  Only the
     ``restrict_vocab`` first words are candidates (None: all).  ``batch`` questions are
     scored per matrix product (default: as many as fit in about 128 MB of scores).
-    A path may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
+    A path may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.text.sources``).
     ``oov_vector``: see the module's notes.
     Sections whose names start with one of ``syntactic_prefixes`` are syntactic, the others semantic.
     """
@@ -558,7 +558,7 @@ def evaluate_word_pairs(
     Pairs with a word outside the ``restrict_vocab`` first words are skipped and
     counted in ``oov``; the correlations use the remaining pairs. With ``oov_vector``
     (see the module's notes) only pairs with a word that has no vector are skipped. A path
-    may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.sources``).
+    may be compressed or "-" (stdin); ``encoding`` is its text encoding (see ``w2v.text.sources``).
     """
     n, vectors = _check_model(words, vectors, restrict_vocab)
     name, lines = _read_lines(pairs_path_or_lines, "word-pair", encoding)

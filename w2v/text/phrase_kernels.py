@@ -1,7 +1,7 @@
-"""Numba kernels behind ``w2v.phrases``: count bigrams of token ids, then rewrite the text.
+"""Numba kernels behind ``w2v.text.phrases``: count bigrams of token ids, then rewrite the text.
 
 Every function here takes plain arrays and scalars. Token ids are the provisional
-ids of ``w2v.corpus.scan_corpus`` (int32, -1 for a line end). Only *candidate*
+ids of ``w2v.text.corpus.scan_corpus`` (int32, -1 for a line end). Only *candidate*
 bigrams are counted: two adjacent tokens on one line that both occur at least
 ``min_count`` times (``frequent[id] == 1``), since no other pair can ever join.
 

@@ -5,7 +5,7 @@
 (fastText's print-word-vectors), ``odd-one-out`` (gensim's doesnt_match) and
 ``projector`` (TensorBoard projector files).
 
-``register(cli)`` at the end of w2v/cli.py adds them to the ``w2v`` group: import
+``register(cli)`` at the end of w2v/cli/commands.py adds them to the ``w2v`` group: import
 w2v.cli, not this module, to get the whole command line. Training modules (numba)
 are imported inside the commands that need them.
 """
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import click
 
-import w2v.cli as base
+from w2v.cli import common
 from w2v.errors import ParameterError
 
 SENTENCE_END = "</s>"
@@ -71,7 +71,7 @@ def _one_line(message: str) -> str:
 def _progress(quiet: bool):
     if quiet:
         return None
-    from w2v.train import Progress
+    from w2v.training.trainer import Progress
 
     return Progress(sys.stderr)
 
@@ -137,7 +137,7 @@ def _vocab_at_min_count(read_vocab: str | None, min_count: int, workdir: str | N
     if read_vocab is None:
         yield None
         return
-    from w2v.vocab import Vocab
+    from w2v.text.vocab import Vocab
 
     vocab = Vocab.load(read_vocab)
     keep = vocab.counts >= min_count
@@ -204,7 +204,7 @@ def word2vec(train, output, size, window, sample, hs, negative, threads, iter, m
       w2v word2vec -train text8 -output classes.txt -cbow 1 -size 200 -window 8 \\
           -negative 25 -hs 0 -sample 1e-4 -threads 20 -iter 15 -classes 500
     """
-    from w2v.params import TrainParams
+    from w2v.training.params import TrainParams
 
     if not train:
         raise ParameterError("-train FILE is required: the text to train on")
@@ -223,13 +223,13 @@ def word2vec(train, output, size, window, sample, hs, negative, threads, iter, m
     quiet = debug <= 0
     for path in (output, save_vocab):
         if path and path != "-":
-            base._check_writable(path)
+            common.check_writable(path)
     if not output:
         _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet, encoding)
         return
 
-    from w2v.formats import save_word2vec, write_lines
-    from w2v.train import train as train_model
+    from w2v.training.trainer import train as train_model
+    from w2v.vectors.formats import save_word2vec, write_lines
 
     with _vocab_at_min_count(read_vocab, min_count, None) as vocab_path:
         model = train_model(train, params, read_vocab=vocab_path, quiet=quiet, encoding=encoding)
@@ -238,7 +238,7 @@ def word2vec(train, output, size, window, sample, hs, negative, threads, iter, m
                                                model.corpus.get("lines", 0)), "vocabulary")
     words, vectors = with_sentence_end(model.vocab.words, model.vectors)
     if classes:
-        from w2v.clusters import word2vec_classes
+        from w2v.vectors.clusters import word2vec_classes
 
         labels = word2vec_classes(vectors, classes).labels
         write_lines(output, (f"{w} {c}" for w, c in zip(words, labels.tolist())), "classes file")
@@ -254,10 +254,10 @@ def word2vec(train, output, size, window, sample, hs, negative, threads, iter, m
 
 
 def _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet, encoding=None):
-    from w2v.corpus import scan_corpus
     from w2v.errors import CorpusError
-    from w2v.formats import write_lines
-    from w2v.vocab import Vocab
+    from w2v.text.corpus import scan_corpus
+    from w2v.text.vocab import Vocab
+    from w2v.vectors.formats import write_lines
 
     with scan_corpus(train, encoding=encoding) as scanned:
         if scanned.n_tokens == 0:
@@ -296,7 +296,7 @@ def _word2vec_vocab_only(train, params, read_vocab, save_vocab, quiet, encoding=
 @click.option("--workdir", metavar="DIR", default=None,
               help="Directory for the temporary token file (default: the system temp directory).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output (as -debug 0).")
-@base.encoding_option
+@common.encoding_option
 def phrases(source, target, train_file, output_file, min_count, threshold, debug, delimiter, workdir, quiet,
             encoding):
     """Join frequent word pairs into phrases ("new york" -> new_york), as word2phrase does.
@@ -313,7 +313,7 @@ def phrases(source, target, train_file, output_file, min_count, threshold, debug
       w2v phrases text8-phrase text8-phrase2 -threshold 100
       cat corpus.txt | w2v phrases - | w2v phrases - | w2v train - -o phrases.w2v
     """
-    from w2v.phrases import learn_phrases
+    from w2v.text.phrases import learn_phrases
 
     if source is not None and train_file is not None:
         raise ParameterError("give the input once: as INPUT or with -train, not both")
@@ -324,7 +324,7 @@ def phrases(source, target, train_file, output_file, min_count, threshold, debug
         raise ParameterError("no input given: w2v phrases INPUT [OUTPUT] (- for stdin)")
     output = target or output_file or "-"
     if output != "-":
-        base._check_writable(output)
+        common.check_writable(output)
     learn_phrases(source, output, min_count=min_count, threshold=threshold, workdir=workdir,
                   progress=_progress(quiet or debug <= 0), delimiter=delimiter, encoding=encoding)
 
@@ -334,7 +334,7 @@ def phrases(source, target, train_file, output_file, min_count, threshold, debug
 
 @click.command()
 @click.option("-k", "--classes", "k", type=click.IntRange(min=1), required=True, help="Number of classes.")
-@base.model_option
+@common.model_option
 @click.option("-o", "--output", metavar="FILE", default="-", show_default=True,
               help="Where to write 'word<TAB>class' lines (- for stdout).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed of the k-means++ seeding.")
@@ -344,8 +344,8 @@ def phrases(source, target, train_file, output_file, min_count, threshold, debug
               help="'kmeans++': k-means++ seeding, then Lloyd's iterations on the unit vectors until no word "
                    "moves. 'word2vec': word2vec.c's -classes procedure (no randomness).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the N most frequent words.")
-@base.vectors_option
-@base.json_option
+@common.vectors_option
+@common.json_option
 def classes(k, model_path, output, seed, iterations, method, limit, which, as_json):
     """Cluster the words into K classes with k-means (word2vec.c's -classes).
 
@@ -358,10 +358,10 @@ def classes(k, model_path, output, seed, iterations, method, limit, which, as_js
       w2v classes -k 50 --limit 5000 | sort -t$'\\t' -k2,2n -k1,1 | head
       w2v classes -k 50 --vectors sum
     """
-    from w2v.clusters import kmeans, unit_rows, word2vec_classes
-    from w2v.formats import write_lines
+    from w2v.vectors.clusters import kmeans, unit_rows, word2vec_classes
+    from w2v.vectors.formats import write_lines
 
-    vectors = base.load_query_vectors(model_path, limit=limit, which=which)
+    vectors = common.load_query_vectors(model_path, limit=limit, which=which)
     if k > len(vectors):
         raise ParameterError(f"-k must be at most the number of words ({len(vectors):,}), got {k:,}")
     if method == "word2vec":
@@ -390,7 +390,7 @@ def classes(k, model_path, output, seed, iterations, method, limit, which, as_js
               help="Output format [default: from OUT's extension: .w2v native, .bin binary, .txt/.vec text, "
                    ".glove GloVe].")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first (most frequent) N words.")
-@base.vectors_option
+@common.vectors_option
 def convert(source, target, fmt, limit, which):
     """Convert vectors between formats: native .w2v, word2vec text or binary, GloVe.
 
@@ -409,7 +409,7 @@ def convert(source, target, fmt, limit, which):
       w2v convert cc.ko.300.bin ko.w2v                 # fastText's vectors, n-grams too
       w2v convert text8.w2v output-vectors.txt --vectors out
     """
-    from w2v.formats import format_for_path, load_vectors, save_vectors
+    from w2v.vectors.formats import format_for_path, load_vectors, save_vectors
 
     if fmt is None:
         fmt = format_for_path(target) if target != "-" else None
@@ -434,7 +434,7 @@ def _spooled(path: str):
     with tempfile.TemporaryDirectory(prefix="w2v-stdin-") as directory:
         copy = os.path.join(directory, "stdin")
         with open(copy, "wb") as f:
-            shutil.copyfileobj(base.stdin_bytes(), f, 1 << 20)
+            shutil.copyfileobj(common.stdin_bytes(), f, 1 << 20)
         yield copy
 
 
@@ -444,7 +444,7 @@ def _spooled(path: str):
 def _words_from(words):
     """The command-line words, or with "-" every word of stdin (any whitespace between them)."""
     if list(words) == ["-"]:
-        for line in base.read_stdin_lines():
+        for line in common.read_stdin_lines():
             yield from line.split()
     else:
         yield from words
@@ -452,10 +452,10 @@ def _words_from(words):
 
 @click.command(name="vectors")
 @click.argument("words", nargs=-1, required=True)
-@base.model_option
-@base.vectors_option
-@base.limit_option
-@base.json_option
+@common.model_option
+@common.vectors_option
+@common.limit_option
+@common.json_option
 def vectors_command(words, model_path, which, limit, as_json):
     """Print the vectors of WORDS (- reads words from stdin), like fastText's print-word-vectors.
 
@@ -470,31 +470,31 @@ def vectors_command(words, model_path, which, limit, as_json):
       echo 'paris rome' | w2v vectors - -m text8.w2v > some.glove
       w2v vectors king --vectors out
     """
-    from w2v.formats import TEXT_FLOAT_FORMAT
+    from w2v.vectors.formats import TEXT_FLOAT_FORMAT
 
-    vectors = base.load_query_vectors(model_path, limit, which)
+    vectors = common.load_query_vectors(model_path, limit, which)
 
     def emit(word, row):
         if as_json:
             values = ",".join(str(v) for v in row.astype("float32"))  # shortest exact float32 text
-            composed = ', "composed": true' if base.composed_words(vectors, [word]) else ""
+            composed = ', "composed": true' if common.composed_words(vectors, [word]) else ""
             click.echo(f'{{"word": {json.dumps(word, ensure_ascii=False)}, "vector": [{values}]{composed}}}')
         else:
             click.echo(word + " " + " ".join(TEXT_FLOAT_FORMAT % v for v in row.tolist()))
 
     def answer(word):
-        base.note_composed(vectors, [word])
+        common.note_composed(vectors, [word])
         return vectors.vector(word)
 
-    base.answer_each(_words_from(words), answer, emit, fail_alone=True)
+    common.answer_each(_words_from(words), answer, emit, fail_alone=True)
 
 
 @click.command(name="odd-one-out")
 @click.argument("words", nargs=-1, required=True)
-@base.model_option
-@base.vectors_option
-@base.limit_option
-@base.json_option
+@common.model_option
+@common.vectors_option
+@common.limit_option
+@common.json_option
 def odd_one_out(words, model_path, which, limit, as_json):
     """The word that does not belong with the others (gensim's doesnt_match).
 
@@ -508,31 +508,32 @@ def odd_one_out(words, model_path, which, limit, as_json):
       printf 'paris berlin london apple\\n' | w2v odd-one-out - --json
       w2v odd-one-out breakfast cereal dinner lunch --vectors sum --limit 30000
     """
-    vectors = base.load_query_vectors(model_path, limit, which)
+    vectors = common.load_query_vectors(model_path, limit, which)
     from_stdin = list(words) == ["-"]
 
     def emit(group, ranked):
         if as_json:
             record = {"words": group.split(), "odd_one_out": ranked[0][0],
                       "scores": [{"word": w, "score": round(s, 6)} for w, s in ranked]}
-            click.echo(json.dumps(base.with_composed(record, vectors, group.split()), ensure_ascii=False))
+            click.echo(json.dumps(common.with_composed(record, vectors, group.split()), ensure_ascii=False))
         elif from_stdin:
             click.echo(f"{group}\t{ranked[0][0]}")
         else:
             click.echo(ranked[0][0])
 
-    base.answer_each(base.read_stdin_lines() if from_stdin else [" ".join(words)],
-                     lambda group: (base.note_composed(vectors, group.split()), vectors.odd_one_out(group.split()))[1],
-                     emit, fail_alone=from_stdin)
+    common.answer_each(common.read_stdin_lines() if from_stdin else [" ".join(words)],
+                       lambda group: (common.note_composed(vectors, group.split()),
+                                      vectors.odd_one_out(group.split()))[1],
+                       emit, fail_alone=from_stdin)
 
 
 @click.command()
-@base.model_option
+@common.model_option
 @click.option("-o", "--output", "directory", metavar="DIR", required=True,
               help="Directory to write into (created if missing).")
 @click.option("-n", "--top", "n", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="How many of the most frequent words.")
-@base.vectors_option
+@common.vectors_option
 def projector(model_path, directory, n, which):
     """Write TensorBoard projector files for the N most frequent words.
 
@@ -547,9 +548,9 @@ def projector(model_path, directory, n, which):
       w2v projector -m text8.w2v -o projector-sum/ --vectors sum
     """
     from w2v.errors import ModelError
-    from w2v.formats import TEXT_FLOAT_FORMAT, write_lines
+    from w2v.vectors.formats import TEXT_FLOAT_FORMAT, write_lines
 
-    vectors = base.load_query_vectors(model_path, limit=n, which=which)
+    vectors = common.load_query_vectors(model_path, limit=n, which=which)
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as error:
@@ -564,7 +565,7 @@ def projector(model_path, directory, n, which):
     else:
         metadata = words  # one column: TensorBoard wants no header then
     write_lines(os.path.join(directory, "metadata.tsv"), metadata, "projector file")
-    name = os.path.basename(model_path or base.default_model_path())
+    name = os.path.basename(model_path or common.default_model_path())
     config = ["embeddings {", f"  tensor_name: {json.dumps(name)}", f'  tensor_shape: {len(words)}',
               f"  tensor_shape: {vectors.dim}", '  tensor_path: "vectors.tsv"', '  metadata_path: "metadata.tsv"',
               "}"]

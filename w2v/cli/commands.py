@@ -1,9 +1,7 @@
-"""The ``w2v`` command line: parse, call the library, print.
+"""The ``w2v`` group and its main commands: train, vocab, tokenize, the queries, export, eval.
 
-Results go to stdout as plain tab-separated lines (or JSON Lines with --json);
-progress and errors go to stderr. Library errors become one ``Error: ...`` line
-and a non-zero exit. Query commands never import numba (startup time matters in
-pipelines): training modules are imported inside the commands that need them.
+The rest of the suite (``w2v.cli.suite``) and the learning commands (``w2v.cli.learning``) are
+added to the group at the end; ``w2v.cli.common`` holds what they all share.
 """
 
 from __future__ import annotations
@@ -15,90 +13,14 @@ import sys
 import click
 
 from w2v import __version__
-from w2v.errors import W2VError
-
-DEFAULT_MODEL = "model.w2v"
-MODEL_ENV = "W2V_MODEL"
-
-
-def default_model_path() -> str:
-    return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
-
-
-class W2VGroup(click.Group):
-    """Turns library errors into one-line messages with the error's exit status."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except W2VError as error:
-            failure = click.ClickException(str(error))
-            failure.exit_code = error.exit_code
-            raise failure from None
-        except KeyboardInterrupt:
-            click.echo("\nError: interrupted; nothing was written", err=True)
-            ctx.exit(130)
-        except MemoryError:
-            raise click.ClickException("out of memory (try a smaller --dim or --max-vocab)") from None
-
-
-def model_option(function):
-    return click.option(
-        "-m", "--model", "model_path", metavar="MODEL", default=None,
-        help=f"Model or vectors file: native .w2v, word2vec text or binary, fastText .vec or .bin, GloVe text "
-             f"(default: ${MODEL_ENV}, else ./{DEFAULT_MODEL}).")(function)
-
-
-def encoding_option(function):
-    return click.option("--encoding", metavar="NAME", default=None,
-                        help="The text's encoding, any Python codec: cp949, euc-kr, cp1252, shift_jis... "
-                             "[default: UTF-8; a byte-order mark is honoured; gzip, bzip2, xz, zstd and "
-                             "one-file zip input is decompressed].")(function)
-
-
-def json_option(function):
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON Lines instead of tab-separated text.")(function)
-
-
-def vectors_option(function):
-    return click.option(
-        "--vectors", "which", type=click.Choice(["in", "out", "sum"]), default="in", show_default=True,
-        help="Which vectors of a native model: in (W, the input vectors), out (W', the negative-sampling "
-             "output vectors) or sum (W + W').")(function)
-
-
-def limit_option(function):
-    return click.option(
-        "--limit", type=click.IntRange(min=1), default=None, metavar="N",
-        help="Load and search only the N most frequent words (word2vec's max_w, gensim's limit).")(function)
-
-
-def load_query_vectors(model_path: str | None, limit: int | None = None, which: str = "in"):
-    from w2v.errors import ModelError
-    from w2v.formats import load_vectors
-
-    path = model_path or default_model_path()
-    if not os.path.exists(path):
-        hint = "" if model_path else f" (train one with 'w2v train CORPUS', or give -m MODEL or ${MODEL_ENV})"
-        raise ModelError(f"model not found: {path!r}{hint}")
-    return load_vectors(path, limit=limit, which=which)
+from w2v.cli import learning, suite
+from w2v.cli.common import (DEFAULT_MODEL, MODEL_ENV, W2VGroup, answer_each, check_writable, composed_words,
+                            default_model_path, encoding_option, json_option, limit_option, load_query_vectors,
+                            model_option, note_composed, read_stdin_lines, vectors_option, with_composed)
 
 
 def format_score(score: float) -> str:
     return f"{score:.6f}"
-
-
-def stdin_bytes():
-    """Standard input as bytes: queries are decoded here, so invalid UTF-8 never raises."""
-    return sys.stdin.buffer
-
-
-def read_stdin_lines():
-    """Non-empty stripped lines of stdin, as UTF-8 (invalid bytes become U+FFFD)."""
-    for raw in stdin_bytes():
-        line = raw.decode("utf-8", "replace").strip()
-        if line:
-            yield line
 
 
 @click.group(cls=W2VGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -230,7 +152,7 @@ def _cluster_training(address, workers, sync_every, hot_rows, full_every):
 
 
 def make_params(**values):
-    from w2v.params import TrainParams
+    from w2v.training.params import TrainParams
 
     if values.get("threads") is None:
         values.pop("threads", None)
@@ -290,10 +212,10 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     """
     import shlex
 
-    from w2v import checkpoint as ckpt
     from w2v.errors import ParameterError
-    from w2v.formats import save_model
-    from w2v.train import train as train_model
+    from w2v.training import checkpoint as ckpt
+    from w2v.training.trainer import train as train_model
+    from w2v.vectors.formats import save_model
 
     state = ckpt
     if cluster is None and len(corpus) != 1:
@@ -311,7 +233,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     output = output or default_model_path()
     _check_prune_at(prune_at)
     every = _duration(checkpoint_every)
-    _check_writable(output)
+    check_writable(output)
     # A checkpoint lives beside a model file; not beside /dev/null or a named pipe.
     special = os.path.exists(output) and not os.path.isfile(output)
     checkpoint = None if special else ckpt.checkpoint_dir(output)
@@ -326,7 +248,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
         _check_resume_options(checkpoint, explicit, training, state.read_params)
     else:
         if init and "dim" not in explicit:
-            from w2v.formats import load_model
+            from w2v.vectors.formats import load_model
 
             training["dim"] = load_model(init).dim
         params = make_params(**training)
@@ -404,16 +326,6 @@ def _check_resume_options(checkpoint: str, explicit: set, training: dict, read_p
                                  f"checkpoint's options; leave {flag} out")
 
 
-def _check_writable(path: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise click.ClickException(f"output directory does not exist: {directory!r}")
-    if os.path.isdir(path):
-        raise click.ClickException(f"output is a directory: {path!r}")
-    if not os.access(directory, os.W_OK):
-        raise click.ClickException(f"cannot write to directory: {directory!r}")
-
-
 @cli.command()
 @click.argument("corpus", metavar="CORPUS")
 @click.option("-o", "--output", metavar="FILE", default="-", show_default=True,
@@ -433,9 +345,9 @@ def vocab(corpus, output, min_count, max_vocab, prune_at, encoding):
     Example:
       w2v vocab text8 --min-count 5 -o vocab.txt
     """
-    from w2v.corpus import scan_corpus
     from w2v.errors import CorpusError
-    from w2v.params import TrainParams
+    from w2v.text.corpus import scan_corpus
+    from w2v.training.params import TrainParams
 
     TrainParams(min_count=min_count, max_vocab=max_vocab).validate()
     _check_prune_at(prune_at)
@@ -472,8 +384,8 @@ def tokenize(text, lower, encoding):
       w2v tokenize raw.txt | w2v train - --skipgram -o model.w2v
       w2v tokenize reviews.txt.gz --encoding cp949 > reviews.tok.txt
     """
-    from w2v.sources import open_source
-    from w2v.tokenize import tokenize_stream
+    from w2v.text.sources import open_source
+    from w2v.text.tokenize import tokenize_stream
 
     with open_source(text, encoding, what="text") as opened:  # compressed, other encodings: as train reads
         sys.stdout.flush()
@@ -482,27 +394,6 @@ def tokenize(text, lower, encoding):
 
 
 # -- queries ----------------------------------------------------------------------------------
-
-
-def composed_words(vectors, words) -> list[str]:
-    """The query words outside the vocabulary whose vectors a subword model composes."""
-    return [word for word in words if vectors.composition(word) is not None]
-
-
-def note_composed(vectors, words) -> None:
-    """Say on stderr which query words got a vector composed from their n-grams."""
-    for word in composed_words(vectors, words):
-        known, total = vectors.composition(word)
-        click.echo(f"note: {word!r} is not in the vocabulary; its vector is composed from {known} of its "
-                   f"{total} character n-grams", err=True)
-
-
-def with_composed(record: dict, vectors, words) -> dict:
-    """A JSON record, with "composed": [words] when some query word's vector was composed."""
-    composed = composed_words(vectors, words) if vectors.subwords is not None else []
-    if composed:
-        record["composed"] = composed
-    return record
 
 
 def print_results(query: str, results, as_json: bool, with_query: bool, key: str = "neighbours",
@@ -518,31 +409,9 @@ def print_results(query: str, results, as_json: bool, with_query: bool, key: str
         click.echo(f"{prefix}{word}\t{format_score(score)}")
 
 
-def answer_each(queries, answer, emit, fail_alone: bool) -> None:
-    """Answer each query and emit its result.
-
-    With fail_alone (queries read from stdin), a query that fails with a user error such as an
-    unknown word is reported on stderr and the others go on; the exit status is 1 at the end.
-    Otherwise the error ends the command.
-    """
-    failed = 0
-    for query in queries:
-        try:
-            result = answer(query)
-        except W2VError as error:
-            if not fail_alone:
-                raise
-            click.echo(f"Error: {error}", err=True)
-            failed += 1
-            continue
-        emit(query, result)
-    if failed:
-        sys.exit(1)
-
-
 def interactive(words) -> bool:
     """No words: True with a terminal on stdin (the commands then prompt), else a usage error."""
-    from w2v.prompt import stdin_is_terminal
+    from w2v.cli.prompt import stdin_is_terminal
 
     if words:
         return False
@@ -552,7 +421,7 @@ def interactive(words) -> bool:
 
 
 def ask(prompt: str, answer, emit) -> None:
-    from w2v.prompt import ask as prompt_loop
+    from w2v.cli.prompt import ask as prompt_loop
 
     prompt_loop(prompt + " (EXIT to end): ", answer, emit, usage_errors=(click.UsageError,))
 
@@ -723,7 +592,7 @@ def export(model_path, output, binary, limit, which, fasttext_bin):
       w2v export -m text8.w2v -o sum.txt --vectors sum     # W + W'
       w2v export -m ko.w2v -o ko.bin --fasttext-bin        # then: fasttext nn ko.bin
     """
-    from w2v.formats import save_word2vec
+    from w2v.vectors.formats import save_word2vec
 
     if fasttext_bin:
         return _export_fasttext_bin(model_path or default_model_path(), output, binary or limit or which != "in")
@@ -733,7 +602,7 @@ def export(model_path, output, binary, limit, which, fasttext_bin):
 
 def _export_fasttext_bin(path: str, output: str, other_options) -> None:
     from w2v.errors import ModelError, ParameterError
-    from w2v.formats import load_model, save_fasttext_bin
+    from w2v.vectors.formats import load_model, save_fasttext_bin
 
     if other_options:
         raise ParameterError("--fasttext-bin writes the whole model: it takes none of --binary, --limit, --vectors")
@@ -783,7 +652,7 @@ def eval_analogies(questions, model_path, restrict_vocab, cosmul, case_sensitive
       w2v eval analogies questions-words.txt -m text8.w2v --vectors sum
       w2v eval analogies analogias.txt --syntactic verb- --syntactic plural-
     """
-    from w2v.evaluate import SYNTACTIC_PREFIXES, evaluate_analogies
+    from w2v.vectors.evaluate import SYNTACTIC_PREFIXES, evaluate_analogies
 
     source = _evaluation_source(questions, "questions-words.txt")
     vectors = load_query_vectors(model_path, which=which)
@@ -811,7 +680,7 @@ def eval_similarity(pairs, model_path, case_sensitive, which, encoding, as_json)
       w2v eval similarity wordsim353.tsv -m text8.w2v
       w2v eval similarity wordsim353.tsv -m text8.w2v --vectors out
     """
-    from w2v.evaluate import evaluate_word_pairs
+    from w2v.vectors.evaluate import evaluate_word_pairs
 
     source = _evaluation_source(pairs, "wordsim353.tsv")
     vectors = load_query_vectors(model_path, which=which)
@@ -831,10 +700,8 @@ def _evaluation_source(path: str | None, default_name: str):
     return path
 
 
-from w2v.cli_suite import register  # noqa: E402  (word2vec, phrases, classes, convert, vectors, ...)
-register(cli)
-from w2v.cli_learning import register as register_learning  # noqa: E402  (pairs, plot)
-register_learning(cli)
+suite.register(cli)  # word2vec, phrases, classes, convert, vectors, ...
+learning.register(cli)  # pairs, plot
 
 
 def main() -> None:
@@ -845,7 +712,3 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(141)
-
-
-if __name__ == "__main__":
-    main()

@@ -162,7 +162,7 @@ def draw_map(path: str, fmt: str, vectors, word_map: WordMap, title: str | None 
     matplotlib, Figure = _matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from w2v.formats import _atomic_output
+    from w2v.vectors.formats import _atomic_output
 
     words = word_map.words
     units = unit_rows(vectors, words)

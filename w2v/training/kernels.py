@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from w2v.jit_cache import protect
-from w2v.params import EXP_TABLE_SIZE, MAX_EXP, MAX_SENTENCE_LENGTH
+from w2v.training.params import EXP_TABLE_SIZE, MAX_EXP, MAX_SENTENCE_LENGTH
 
 # Fast-math without 'nnan'/'ninf': reassociation lets LLVM vectorise the dot
 # products, while NaN and Inf keep their meaning (divergence stays detectable).

@@ -1,7 +1,7 @@
 """Commands for learning how word2vec works: ``pairs`` (a sentence's training examples) and ``plot``
 (a 2-D map of words).
 
-``register(cli)`` at the end of w2v/cli.py adds them to the ``w2v`` group. NumPy only: matplotlib
+``register(cli)`` at the end of w2v/cli/commands.py adds them to the ``w2v`` group. NumPy only: matplotlib
 is imported by ``plot`` alone, and only when it runs.
 """
 
@@ -11,7 +11,7 @@ import json
 
 import click
 
-import w2v.cli as base
+from w2v.cli import common
 from w2v.errors import ParameterError
 
 # -- pairs -------------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ from w2v.errors import ParameterError
               help="A native model: its vocabulary (unknown words are dropped, as training drops them) and "
                    "counts (for --sample).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed of --shrink and --sample.")
-@base.json_option
+@common.json_option
 def pairs(text, window, cbow, shrink, sample, model_path, seed, as_json):
     """Print the training examples a sentence gives: skip-gram's 'centre<TAB>context' pairs.
 
@@ -51,7 +51,7 @@ def pairs(text, window, cbow, shrink, sample, model_path, seed, as_json):
     """
     import math
 
-    from w2v.pairs import Examples
+    from w2v.training.pairs import Examples
 
     if not (math.isfinite(sample) and sample >= 0):
         raise ParameterError(f"--sample must be a finite number >= 0, got {sample}")
@@ -63,7 +63,7 @@ def pairs(text, window, cbow, shrink, sample, model_path, seed, as_json):
     examples = Examples(window=window, cbow=cbow, shrink=shrink, sample=sample, words=words, counts=counts,
                         seed=seed)
     if list(text) == ["-"]:
-        lines = base.stdin_bytes()
+        lines = common.stdin_bytes()
     else:
         lines = " ".join(text).encode("utf-8", "surrogateescape").split(b"\n")
     for line, (first, second) in examples.of_lines(lines):
@@ -80,7 +80,7 @@ def pairs(text, window, cbow, shrink, sample, model_path, seed, as_json):
 def _vocabulary(model_path: str):
     """A native model's words and counts."""
     from w2v.errors import ModelError
-    from w2v.formats import load_model
+    from w2v.vectors.formats import load_model
 
     model = load_model(model_path)
     if model.counts is None:
@@ -95,13 +95,13 @@ def _vocabulary(model_path: str):
 @click.argument("words", nargs=-1)
 @click.option("-o", "--output", metavar="FILE", required=True,
               help="The map: a .png picture, or an .svg whose labels stay text.")
-@base.model_option
+@common.model_option
 @click.option("-n", "--neighbours", type=click.IntRange(min=0), default=0, show_default=True, metavar="K",
               help="Add each word's K nearest words, in its colour.")
 @click.option("--analogy", nargs=3, metavar="A B C", default=None,
               help="Add A, B, C and the answer D of A - B + C, with arrows B -> A and C -> D.")
-@base.vectors_option
-@base.limit_option
+@common.vectors_option
+@common.limit_option
 @click.option("--title", default=None, help="The map's title [default: says what is shown].")
 def plot(words, output, model_path, neighbours, analogy, which, limit, title):
     """Draw a labelled 2-D map of WORDS: their unit vectors projected by PCA.
@@ -118,15 +118,15 @@ def plot(words, output, model_path, neighbours, analogy, which, limit, title):
       w2v plot --analogy king man woman -n 3 -o analogy.png
       printf 'cat dog\\nhorse\\n' | w2v plot - -o animals.png
     """
-    from w2v.cli_suite import _words_from
-    from w2v.plot import _matplotlib, build_map, draw_map, output_format
+    from w2v.cli.suite import _words_from
+    from w2v.vectors.plot import _matplotlib, build_map, draw_map, output_format
 
     fmt = output_format(output)
     _matplotlib()  # say it is missing before loading anything
     words = list(_words_from(words))
     if not words and analogy is None:
         raise ParameterError("give the words to map (or - to read them from stdin, or --analogy A B C)")
-    vectors = base.load_query_vectors(model_path, limit, which)
+    vectors = common.load_query_vectors(model_path, limit, which)
     word_map = build_map(vectors, words, neighbours=neighbours, analogy=analogy)
     draw_map(output, fmt, vectors, word_map, title=title, warn=lambda text: click.echo(f"Warning: {text}", err=True))
     click.echo(f"wrote a map of {len(word_map.words)} words to {output}", err=True)

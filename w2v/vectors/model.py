@@ -1,6 +1,6 @@
 """The library's model objects: ``Vectors`` to query, and ``Model``, which can also be saved and trained more.
 
-Both wrap the query engine ``w2v.vectors.Vectors`` (NumPy only), so a query here gives the
+Both wrap the query engine ``w2v.vectors.query.Vectors`` (NumPy only), so a query here gives the
 answers, scores and errors of the CLI's commands; a subword model composes words outside the
 vocabulary just as the CLI does, because that engine does it. Importing this module never
 imports numba: only ``Model.train_more`` (through ``w2v.api``) starts the trainer.
@@ -20,9 +20,9 @@ from dataclasses import fields
 
 import numpy as np
 
-from w2v import formats
 from w2v.errors import ModelError
-from w2v.vectors import Vectors as _QueryVectors
+from w2v.vectors import formats
+from w2v.vectors.query import Vectors as _QueryVectors
 
 __all__ = ["Vectors", "Model"]
 
@@ -186,7 +186,7 @@ class Model(Vectors):
     """A word2vec model: the query face of ``Vectors``, plus what continuing training needs.
 
     ``w2v.train`` returns one, and ``w2v.load`` one for a native ``.w2v`` file.
-    ``params`` are the training parameters (a ``w2v.params.TrainParams``), ``epoch_loss`` the
+    ``params`` are the training parameters (a ``w2v.training.params.TrainParams``), ``epoch_loss`` the
     mean loss of each epoch, ``stats`` the last run's figures (words, seconds, words/s),
     ``corpus`` what was read. ``interrupted`` is True for a model whose training Ctrl-C stopped.
     """
@@ -240,7 +240,7 @@ class Model(Vectors):
 
 def params_from_dict(values: dict):
     """TrainParams from a model file's "params" header (unknown keys, from other versions, are left out)."""
-    from w2v.params import TrainParams
+    from w2v.training.params import TrainParams
 
     names = {f.name for f in fields(TrainParams)}
     return TrainParams(**{k: v for k, v in values.items() if k in names})

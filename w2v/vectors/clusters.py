@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ParameterError
+from w2v.errors import ParameterError
 
 BLOCK = 8192
 METHODS = ("kmeans++", "word2vec")

@@ -68,7 +68,7 @@ class Vocab:
 
     def save(self, path: str) -> None:
         """Write 'word count' lines atomically ("-" is stdout; a device or FIFO is written in place)."""
-        from w2v.formats import write_lines
+        from w2v.vectors.formats import write_lines
 
         write_lines(path, (f"{word} {count}" for word, count in zip(self.words, self.counts.tolist())),
                     "vocabulary")

@@ -4,12 +4,12 @@ Tokenization follows word2vec.c's ReadWord without its limits: tokens are
 separated by space, tab, newline, \\v, \\f and NUL; '\\r' is deleted (so CRLF
 files read like LF files, and "a\\rb" is "ab"); every '\\n' ends a sentence.
 Tokens have no length limit. Text is UTF-8; invalid bytes become U+FFFD (and
-are counted). ``w2v.sources`` opens the source: compressed files, a byte-order
+are counted). ``w2v.text.sources`` opens the source: compressed files, a byte-order
 mark or another encoding become UTF-8 before the scan; binary input is refused.
 
 The corpus is never held as a Python string or as Python objects per token:
 fixed-size byte chunks, each cut after a separator, go through the Numba
-kernels in ``w2v.scan_kernels``, which count words in a hash table and append
+kernels in ``w2v.text.scan_kernels``, which count words in a hash table and append
 provisional ids to a temporary int32 file. Memory is bounded by the words held
 (``max_vocab_size``) and the longest token, not by the size of the text: the
 ids file is rewritten and read back in fixed-size chunks, never mapped whole.
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2v import scan_kernels as K
 from w2v.errors import CorpusError
-from w2v.sources import open_source
+from w2v.text import scan_kernels as K
+from w2v.text.sources import open_source
 
 __all__ = ["ScannedCorpus", "scan_corpus", "remap_ids", "read_ids", "ids_array"]
 
@@ -112,7 +112,7 @@ class ScannedCorpus:
         that comes back is a new entry of a table that no longer holds the old one), so no
         merging is needed. Returns the vocabulary and each provisional id's index in it (or -1).
         """
-        from w2v.vocab import Vocab
+        from w2v.text.vocab import Vocab
 
         counts = self.counts
         kept = np.flatnonzero(counts >= min_count)
@@ -227,7 +227,7 @@ def _grown(arr, used, need=0):
 
 
 def _open_source(source, encoding=None):
-    """``source`` (a path, "-" or a binary file object) opened as UTF-8 bytes: see ``w2v.sources``."""
+    """``source`` (a path, "-" or a binary file object) opened as UTF-8 bytes: see ``w2v.text.sources``."""
     return open_source(source, encoding=encoding, what="corpus")
 
 
@@ -276,7 +276,7 @@ def scan_corpus(source, workdir=None, max_vocab_size=None, progress=None, chunk_
     Temporary files are named ``w2v-ids-<pid>-*`` and ``w2v-remap-<pid>-*``, so
     that files left by a killed process can be recognised and removed.
     Raises ``CorpusError`` when the source cannot be read, or is binary or
-    not in the encoding (see ``w2v.sources``). An empty corpus is
+    not in the encoding (see ``w2v.text.sources``). An empty corpus is
     not an error here (``n_tokens == 0``); the caller decides.
     """
     if chunk_bytes < 1:
