@@ -61,6 +61,25 @@ class Terminal:
     def send(self, data: bytes):
         os.write(self.master, data)
 
+    def wait_until_reading(self, timeout=30.0):
+        """Wait until the command sleeps in readline's select() on the terminal.
+
+        CPython's readline loop checks for signals only when select() is interrupted, so a Ctrl-C
+        sent between the prompt's display and that select() is seen only at the next signal. No
+        typist is that fast; a test is, so it waits (on Linux, through /proc; elsewhere, briefly).
+        """
+        wchan = f"/proc/{self.process.pid}/wchan"
+        if not os.path.exists(wchan):
+            time.sleep(0.5)
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(wchan) as f:
+                waiting_in = f.read()
+            if "poll" in waiting_in or "select" in waiting_in:
+                return
+            time.sleep(0.01)
+
     def wait(self):
         status = self.process.wait(timeout=60)
         os.close(self.master)
@@ -82,6 +101,7 @@ def test_nearest_prompt_answers_reports_an_unknown_word_and_ends_with_status_0(m
     assert "Error: word not in vocabulary: 'kingg'; did you mean: king?" in terminal.read_until(PROMPT)
     terminal.send(b"queen\n")
     assert "\t" in terminal.read_until(PROMPT)  # the prompt still answers after an error
+    terminal.wait_until_reading()
     terminal.send(end)
     assert terminal.wait() == 0
 
