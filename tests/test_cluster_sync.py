@@ -154,3 +154,52 @@ def test_a_diverging_worker_stops_with_one_clear_error(planted_path):
     with pytest.raises(TrainingDiverged, match="lower --sync-every or --alpha"):
         workers[0].train_round(200_000, 0, 2 * 210_000)
     workers[0].close()
+
+
+class _RestartingActor:
+    """An actor that Ray is still restarting for its first ``starting`` calls."""
+
+    class Error(Exception):
+        pass
+
+    def __init__(self, starting: int):
+        self.starting, self.calls = starting, 0
+        self.setup = self
+
+    def remote(self, *args):
+        self.calls += 1
+        return self.calls
+
+    def get(self, call):
+        if call <= self.starting:
+            raise self.Error("The actor is temporarily unavailable: IOError: The actor is restarting.")
+        return {"pid": 4242}
+
+
+def _run_with(actor, monkeypatch, wait_s):
+    from types import SimpleNamespace
+
+    from w2v.cluster import driver
+
+    monkeypatch.setattr(driver.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    clock = [0.0]
+    monkeypatch.setattr(driver.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(driver, "RESTART_WAIT_S", wait_s)
+    run = object.__new__(driver._Run)
+    run.ray = SimpleNamespace(get=actor.get, exceptions=SimpleNamespace(RayActorError=actor.Error))
+    run.actors, run.tables, run.states = [actor], {}, [{}]
+    return run
+
+
+def test_a_restarted_worker_is_waited_for_while_ray_is_still_starting_it(monkeypatch):
+    actor = _RestartingActor(starting=12)  # about 40 s of "restarting" with the back-off
+    assert _run_with(actor, monkeypatch, wait_s=300)._set_up_restarted(0, []) == 4242
+    assert actor.calls == 13
+
+
+def test_a_worker_that_never_comes_back_is_an_error_naming_it(monkeypatch):
+    from w2v.cluster.driver import ClusterError
+
+    actor = _RestartingActor(starting=10**9)
+    with pytest.raises(ClusterError, match=r"worker 1 could not be restarted in 300 s: .*restarting"):
+        _run_with(actor, monkeypatch, wait_s=300)._set_up_restarted(0, [])

@@ -35,6 +35,9 @@ from w2v.training.trainer import (Progress, TrainedModel, _grown_weights, _progr
 from w2v.text.vocab import Vocab
 
 MAX_RESTARTS = 5  # per worker: a worker that keeps dying is a bug or a broken node, not bad luck
+# How long a restarted worker may take to come back. Ray starts a new process, which imports NumPy
+# and Numba and loads its kernels: seconds on an idle node, far longer on a loaded one.
+RESTART_WAIT_S = 300.0
 SHARDS_PER_WORKER = 2  # counting tasks per worker: a slow shard holds the vocabulary back less
 
 
@@ -418,18 +421,28 @@ class _Run:
         else:
             raise ClusterError("every worker died before the first full sync; start the run again")
         for i in dead:
-            for attempt in range(MAX_RESTARTS):
-                try:  # a call that reaches the old process before Ray saw it die fails: try again
-                    self.pids[i] = ray.get(self.actors[i].setup.remote(self.tables, self.states[i], *weights))["pid"]
-                    break
-                except ray.exceptions.RayActorError as e:
-                    last = e
-                    time.sleep(0.5)
-            else:
-                raise ClusterError(f"worker {i + 1} could not be restarted: {_why(last)}")
+            self.pids[i] = self._set_up_restarted(i, weights)
             done = int(np.sum(self.states[i]["words_done"]))
             self._event(f"worker {i + 1} restarted by Ray (pid {self.pids[i]}) from {source}, at its "
                         f"{done:,} words (epoch {int(self.states[i]['epoch'][0]) + 1})")
+
+    def _set_up_restarted(self, i: int, weights) -> int:
+        """Set up worker ``i`` once Ray has restarted it; its new pid.
+
+        A call that reaches the old process before Ray saw it die, or the new one while it is still
+        starting ("the actor is restarting"), fails: try again until RESTART_WAIT_S have passed.
+        """
+        ray = self.ray
+        deadline, pause = time.monotonic() + RESTART_WAIT_S, 0.25
+        while True:
+            try:
+                return ray.get(self.actors[i].setup.remote(self.tables, self.states[i], *weights))["pid"]
+            except ray.exceptions.RayActorError as e:
+                if time.monotonic() + pause > deadline:
+                    raise ClusterError(f"worker {i + 1} could not be restarted in {RESTART_WAIT_S:.0f} s: "
+                                       f"{_why(e)}") from None
+                time.sleep(pause)
+                pause = min(2 * pause, 5.0)
 
     def _snapshot_refs(self, actor) -> list:
         k = len([w for w in self._shapes() if w is not None])
