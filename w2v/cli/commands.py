@@ -66,7 +66,7 @@ def training_options(function):
                      help="Random seed; with --threads 1 the result is reproducible bit for bit."),
         click.option("--kernel", type=click.Choice(["batched", "classic"]), default="batched", show_default=True,
                      help="Negative-sampling update: 'batched' shares noise words across a "
-                          "skip-gram window (with --subwords: one set per two context words) and "
+                          "skip-gram window (with --subwords: the centre is composed once a window) and "
                           "scores all of a CBOW prediction's targets before updating (faster); "
                           "'classic' is word2vec.c's one-at-a-time update."),
         click.option("--ns-exponent", type=float, default=0.75, show_default=True,
