@@ -117,12 +117,11 @@ def interrupted_run(args) -> dict:
         command += ["--" + name.replace("_", "-"), str(value)]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
-    lines, started = [], None
+    lines = []
     estimate = args.estimate_seconds
     for line in first.stderr:
         lines.append(line)
         if line.startswith("training on"):
-            started = time.monotonic()
             threading.Timer(estimate * args.interrupt, first.send_signal, (signal.SIGINT,)).start()
     first.wait()
     message = lines[-1].strip()

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import types
-import warnings
 
 import numpy as np
 import pytest

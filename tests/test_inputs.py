@@ -21,7 +21,6 @@ import pytest
 from click.testing import CliRunner
 
 from w2v.cli import cli
-from w2v.errors import CorpusError
 from w2v.text import sources
 from w2v.text.corpus import scan_corpus
 from w2v.text.sources import guess_encoding, open_source, vocabulary_warning

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import w2v.subwords.kernels
 from tests.test_resilience import resume_args
 from w2v.cli import cli
-from w2v.subwords import SubwordSpec, SubwordTable
+from w2v.subwords import SubwordSpec
 from w2v.training.params import TrainParams
 from w2v.training.trainer import train
 from w2v.vectors.formats import load_model, load_vectors, save_model

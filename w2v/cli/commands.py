@@ -214,7 +214,6 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
 
     from w2v.errors import ParameterError
     from w2v.training import checkpoint as ckpt
-    from w2v.training.trainer import train as train_model
     from w2v.vectors.formats import save_model
 
     state = ckpt
@@ -229,6 +228,8 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
         train_model, state = _cluster_training(cluster, workers, sync_every, sync_hot_rows, sync_full_every)
         reading = {}
     else:
+        from w2v.training.trainer import train as train_model
+
         corpus = corpus[0]
     output = output or default_model_path()
     _check_prune_at(prune_at)

@@ -404,7 +404,6 @@ class _Run:
 
     def _restore(self, dead) -> None:
         """Give each restarted worker the synced model and the state it had at that sync."""
-        ray = self.ray
         survivors = [i for i in range(self.n_workers) if i not in dead]
         for i in dead:
             self.restarts[i] += 1
