@@ -15,9 +15,8 @@ EXP_TABLE_SIZE = 1000
 
 KERNELS = ("batched", "classic")
 
-# Subword skip-gram's default starting rate. A word's input is the average of its ~10 rows, so the
-# word2vec.c rate of 0.025 moves it slowly, and fastText's 0.05 overshoots with w2v's per-window
-# write of the centre rows: 0.035 scored best on NSMC (benchmarks/RESULTS_subwords.md).
+# Subword skip-gram's default starting rate: of 0.025 (word2vec.c's), 0.035, 0.04, 0.045 and 0.05
+# (fastText's), 0.035 scored best on Korean NSMC, by a small margin (benchmarks/RESULTS_subwords.md).
 SUBWORD_SKIPGRAM_ALPHA = 0.035
 
 
