@@ -60,7 +60,7 @@ ROWS = {
     "fasttext-1-4": ("fastText 1–4", "fasttext", ["-minn", "1", "-maxn", "4"]),
     "w2v-subwords": ("w2v --subwords (automatic lengths)", "w2v", ["--subwords"]),
     "w2v-jamo": ("w2v --subwords --jamo", "w2v", ["--subwords", "--jamo"]),
-    # The subword skip-gram's default rate is 0.035 (w2v/training/params.py); this row shows what word2vec.c's gives.
+    # The subword skip-gram's default rate on Hangul is 0.035 (w2v/training/params.py); this row shows what word2vec.c's gives.
     "w2v-subwords-0.025": ("w2v --subwords --alpha 0.025", "w2v", ["--subwords", "--alpha", "0.025"]),
     "w2v-whole": ("w2v whole-token", "w2v", []),
     # Equal passes. fastText's -epoch counts every token of the file (those under -minCount too) and a
@@ -436,7 +436,7 @@ def markdown(results: dict) -> str:
              f"w2v commit {meta.get('w2v_commit', '?')}, fastText {meta.get('fasttext', '?')}.", "",
              f"Machine: {meta.get('machine', {}).get('cpu', '?')}, {meta.get('machine', {}).get('cores', '?')} cores. "
              f"Settings: skip-gram, dim {meta.get('dim', 100)}, window 5, negative 5, sample 1e-4, min-count 5, "
-             f"{meta.get('threads', 2)} threads; each tool's own default learning rate (fastText 0.05; w2v 0.035 with --subwords, 0.025 whole-token). "
+             f"{meta.get('threads', 2)} threads; each tool's own default learning rate (fastText 0.05; w2v with --subwords 0.035 on Korean and 0.0425 on English, 0.025 whole-token). "
              f"{meta.get('repeats', 1)} repeat(s) per row, rows alternating; medians (with several seeds, a row names them "
              "and each quality figure's range follows its median). Training wall is the whole "
              "child process; words/s = corpus words x epochs / that wall; others' CPU is the share of the "

@@ -77,16 +77,50 @@ def test_rare_inflected_forms_land_next_to_their_stem(inflections, architecture)
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
 
 
-@pytest.mark.parametrize("options, subwords, alpha", [
-    (dict(cbow=False), True, 0.035),  # the subword skip-gram's own default
-    (dict(cbow=False), False, 0.025),  # whole tokens keep word2vec.c's
-    (dict(cbow=True), True, 0.05),
-    (dict(cbow=False, alpha=0.02), True, 0.02),  # a given rate is kept
-], ids=["subword-skipgram", "whole-token-skipgram", "subword-cbow", "given"])
-def test_a_subword_skipgram_run_starts_at_its_own_default_rate(inflections, options, subwords, alpha):
-    spec = SubwordSpec(minn=3, maxn=5, bucket=20_000) if subwords else None
-    model = train(inflections, TrainParams(**dict(PARAMS, epochs=1), **options), quiet=True, subwords=spec)
+@pytest.fixture(scope="module")
+def hangul_corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hangul") / "reviews.txt"
+    path.write_text("영화가 정말 재밌다\n영화를 또 보고 싶다\n배우 연기가 좋다\n" * 50, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("corpus, options, subwords, alpha", [
+    ("inflections", dict(cbow=False), True, 0.0425),  # the subword skip-gram's default for Latin letters
+    ("hangul_corpus", dict(cbow=False), True, 0.035),  # and for Hangul, Han and kana
+    ("inflections", dict(cbow=False), False, 0.025),  # whole tokens keep word2vec.c's
+    ("hangul_corpus", dict(cbow=False), False, 0.025),
+    ("inflections", dict(cbow=True), True, 0.05),
+    ("hangul_corpus", dict(cbow=True), True, 0.05),
+    ("hangul_corpus", dict(cbow=False, alpha=0.02), True, 0.02),  # a given rate is kept
+], ids=["subword-skipgram-latin", "subword-skipgram-hangul", "whole-token-skipgram-latin",
+        "whole-token-skipgram-hangul", "subword-cbow-latin", "subword-cbow-hangul", "given"])
+def test_a_subword_skipgram_run_starts_at_its_scripts_default_rate(request, corpus, options, subwords, alpha):
+    spec = SubwordSpec(minn=1, maxn=3, bucket=20_000) if subwords else None  # lengths given: the rate still follows
+    model = train(request.getfixturevalue(corpus), TrainParams(**dict(PARAMS, epochs=1), **options), quiet=True,
+                  subwords=spec)
     assert model.params.starting_alpha == alpha
+
+
+@pytest.mark.parametrize("options, line", [
+    ([], "subwords: n-grams 1-4, skip-gram rate 0.035 (100% of the vocabulary's letters are Hangul, syllabic or "
+         "logographic; --minn/--maxn and --alpha choose others)"),
+    (["--minn", 1, "--maxn", 3], "subwords: skip-gram rate 0.035 (100% of the vocabulary's letters are Hangul, "
+                                 "syllabic or logographic; --alpha chooses another)"),
+    (["--alpha", 0.03], "subwords: n-grams 1-4 (100% of the vocabulary's letters are Hangul, syllabic or "
+                        "logographic; --minn/--maxn choose others)"),
+], ids=["both-chosen", "lengths-given", "rate-given"])
+def test_the_log_says_what_the_script_chose(hangul_corpus, tmp_path, options, line):
+    result = run("train", hangul_corpus, "-o", tmp_path / "k.w2v", "--subwords", "--skipgram", "--dim", 8,
+                 "--min-count", 1, "--threads", 1, "--epochs", 1, *options)
+    assert result.exit_code == 0, result.output
+    assert line in result.stderr.splitlines()
+
+
+def test_a_subword_model_given_its_lengths_and_rate_says_nothing_was_chosen(hangul_corpus, tmp_path):
+    result = run("train", hangul_corpus, "-o", tmp_path / "k.w2v", "--subwords", "--skipgram", "--dim", 8,
+                 "--min-count", 1, "--threads", 1, "--epochs", 1, "--minn", 1, "--maxn", 3, "--alpha", 0.03)
+    assert result.exit_code == 0, result.output
+    assert "subwords:" not in result.stderr
 
 
 def test_a_whole_token_model_fails_the_same_check(inflections):
@@ -140,8 +174,9 @@ def test_the_cli_trains_a_subword_model_and_answers_for_unseen_words(inflections
     result = run("train", inflections, "-o", out, "--subwords", "--skipgram", "--dim", 24, "--min-count", 1,
                  "--sample", 0, "--threads", 1, "--epochs", 3)
     assert result.exit_code == 0, result.output
-    assert "subwords: n-grams 3-6 (100% of the vocabulary's letters are Latin etc., alphabetic;" in result.stderr
-    assert load_model(out).params["alpha"] == 0.035
+    assert ("subwords: n-grams 3-6, skip-gram rate 0.0425 (100% of the vocabulary's letters are Latin etc., "
+            "alphabetic; --minn/--maxn and --alpha choose others)") in result.stderr
+    assert load_model(out).params["alpha"] == 0.0425
     query = run("nearest", "kalomiringly", "-m", out, "-k", 3)
     assert query.exit_code == 0, query.output
     lines = query.stdout.splitlines()

@@ -70,12 +70,23 @@ def dominant_script(words, counts=None) -> tuple[str, float]:
     return "Latin etc.", 1.0 - syllabic
 
 
-def choose_lengths(words, counts=None) -> tuple[int, int, str]:
-    """(minn, maxn, why): 1-4 when syllables or logograms (Hangul, Han, kana) make up most letters, else 3-6."""
+def script_kind(words, counts=None) -> tuple[bool, str]:
+    """(alphabetic, why): False when syllables or logograms (Hangul, Han, kana) make up most letters."""
     script, share = dominant_script(words, counts)
-    minn, maxn = ALPHABETIC_LENGTHS if script == "Latin etc." else SYLLABIC_LENGTHS
-    kind = "alphabetic" if script == "Latin etc." else "syllabic or logographic"
-    return minn, maxn, f"{100 * share:.0f}% of the vocabulary's letters are {script}, {kind}"
+    alphabetic = script == "Latin etc."
+    kind = "alphabetic" if alphabetic else "syllabic or logographic"
+    return alphabetic, f"{100 * share:.0f}% of the vocabulary's letters are {script}, {kind}"
+
+
+def lengths_for(alphabetic: bool) -> tuple[int, int]:
+    """(minn, maxn): 3-6 for an alphabetic script, 1-4 for a syllabic or logographic one."""
+    return ALPHABETIC_LENGTHS if alphabetic else SYLLABIC_LENGTHS
+
+
+def choose_lengths(words, counts=None) -> tuple[int, int, str]:
+    """(minn, maxn, why) for this vocabulary (see ``script_kind`` and ``lengths_for``)."""
+    alphabetic, why = script_kind(words, counts)
+    return (*lengths_for(alphabetic), why)
 
 
 def input_rows(words, spec: SubwordSpec) -> InputRows:

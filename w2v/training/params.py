@@ -15,9 +15,12 @@ EXP_TABLE_SIZE = 1000
 
 KERNELS = ("batched", "classic")
 
-# Subword skip-gram's default starting rate: of 0.025 (word2vec.c's), 0.035, 0.04, 0.045 and 0.05
-# (fastText's), 0.035 scored best on Korean NSMC, by a small margin (benchmarks/RESULTS_subwords.md).
-SUBWORD_SKIPGRAM_ALPHA = 0.035
+# Subword skip-gram's default starting rate, by the vocabulary's script (as the n-gram lengths are).
+# Of 0.025 (word2vec.c's) to 0.05 (fastText's), 0.035 scored best on Korean NSMC, by a small margin.
+# On English (text8) a higher rate moves accuracy from the syntactic analogies to the semantic ones:
+# 0.0425 is the lowest that reaches fastText's semantic figure (benchmarks/RESULTS_subwords.md).
+SYLLABIC_SUBWORD_ALPHA = 0.035
+ALPHABETIC_SUBWORD_ALPHA = 0.0425
 
 
 def default_threads() -> int:
@@ -58,10 +61,16 @@ class TrainParams:
             return self.alpha
         return 0.05 if self.cbow else 0.025
 
-    def for_subwords(self) -> "TrainParams":
-        """These parameters for a subword model: skip-gram's default rate is SUBWORD_SKIPGRAM_ALPHA."""
-        if self.alpha is None and not self.cbow:
-            return replace(self, alpha=SUBWORD_SKIPGRAM_ALPHA)
+    @property
+    def subword_rate_by_script(self) -> bool:
+        """Whether a subword model's starting rate depends on its script (see ``for_subwords``)."""
+        return self.alpha is None and not self.cbow
+
+    def for_subwords(self, alphabetic: bool) -> "TrainParams":
+        """These parameters for a subword model of a vocabulary in an alphabetic script or not:
+        skip-gram's default rate is ALPHABETIC_SUBWORD_ALPHA or SYLLABIC_SUBWORD_ALPHA."""
+        if self.subword_rate_by_script:
+            return replace(self, alpha=ALPHABETIC_SUBWORD_ALPHA if alphabetic else SYLLABIC_SUBWORD_ALPHA)
         return self
 
     @property

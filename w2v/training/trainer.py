@@ -272,8 +272,6 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
             if params is None:
                 raise ParameterError("training needs parameters")
             params.validate()
-            if subwords is not None:
-                params = params.for_subwords()
             if params.tied and subwords is not None:
                 raise ParameterError("--tied cannot be combined with --subwords: the n-gram rows have no output role")
             if checkpoint is not None:
@@ -359,7 +357,8 @@ class _KernelLoader:
 
 
 def _subword_start(base, vocab, spec, params, old_row, progress):
-    """The subword model's spec (lengths chosen if not given), input rows and initial input matrix.
+    """The subword model's params and spec (the rate and lengths chosen from the vocabulary's script
+    if not given), input rows and initial input matrix.
 
     With ``base`` (a subword model to continue) old words keep their raw rows and old buckets
     their n-gram rows; new ones start as fastText starts them.
@@ -373,11 +372,23 @@ def _subword_start(base, vocab, spec, params, old_row, progress):
         if spec != saved:
             raise ParameterError(f"the n-grams ({_describe(spec)}) differ from the model's ({_describe(saved)}): "
                                  f"{base.path!r}")
-    elif spec.minn is None or spec.maxn is None:
-        minn, maxn, why = subword_inputs.choose_lengths(vocab.words, vocab.counts)
-        spec = dataclasses.replace(spec, minn=spec.minn if spec.minn is not None else minn,
-                                   maxn=spec.maxn if spec.maxn is not None else maxn)
-        progress.line(f"subwords: n-grams {spec.minn}-{spec.maxn} ({why}; --minn/--maxn choose others)")
+    pick_lengths = base is None and (spec.minn is None or spec.maxn is None)
+    pick_rate = params.subword_rate_by_script
+    if pick_lengths or pick_rate:
+        alphabetic, why = subword_inputs.script_kind(vocab.words, vocab.counts)
+        params = params.for_subwords(alphabetic)
+        chosen, options = [], []
+        if pick_lengths:
+            minn, maxn = subword_inputs.lengths_for(alphabetic)
+            spec = dataclasses.replace(spec, minn=spec.minn if spec.minn is not None else minn,
+                                       maxn=spec.maxn if spec.maxn is not None else maxn)
+            chosen.append(f"n-grams {spec.minn}-{spec.maxn}")
+            options.append("--minn/--maxn")
+        if pick_rate:
+            chosen.append(f"skip-gram rate {params.alpha:g}")
+            options.append("--alpha")
+        choose = "chooses another" if options == ["--alpha"] else "choose others"
+        progress.line(f"subwords: {', '.join(chosen)} ({why}; {' and '.join(options)} {choose})")
     inputs = subword_inputs.input_rows(vocab.words, spec)
     size = len(vocab)
     vectors = subword_inputs.initial_input(size + inputs.n_ngram_rows, params.dim, params.seed)
@@ -390,7 +401,7 @@ def _subword_start(base, vocab, spec, params, old_row, progress):
         at = np.minimum(np.searchsorted(table.buckets, inputs.buckets), table.buckets.shape[0] - 1)
         known = table.buckets[at] == inputs.buckets
         vectors[size:][known] = table.vectors[at[known]]
-    return spec, inputs, vectors
+    return params, spec, inputs, vectors
 
 
 def _describe(spec: SubwordSpec) -> str:
@@ -433,7 +444,7 @@ def _train_fresh(corpus_path, params, read_vocab, save_vocab, workdir, prune_at,
             raise CorpusError(f"no vocabulary word occurs in {_name(corpus_path)}")
         inputs = None
         if subwords is not None:
-            subwords, inputs, word_rows = _subword_start(base, vocab, subwords, params, old_row, progress)
+            params, subwords, inputs, word_rows = _subword_start(base, vocab, subwords, params, old_row, progress)
         if base is not None:
             vectors, output_ns, output_hs = _grown_weights(base, old_row, params)
             if inputs is not None:
