@@ -40,7 +40,7 @@ _HELP = {
     "sample": "subsampling threshold for frequent words (0 turns it off)",
     "min_count": "discard words seen fewer times",
     "max_vocab": "keep at most this many of the most frequent words (None: all)",
-    "alpha": "starting learning rate (None: 0.05 for CBOW, 0.025 for skip-gram, with subwords, skip-gram at 0.035 on Hangul, Han or kana and 0.0425 on alphabetic scripts)",
+    "alpha": "starting learning rate (None: 0.05 for CBOW, 0.025 for skip-gram; with subwords, skip-gram starts at 0.035 on Hangul, Han or kana and 0.0425 on alphabetic scripts)",
     "min_alpha_ratio": "the learning rate decays linearly to alpha times this",
     "epochs": "passes over the corpus",
     "cbow": "True: continuous bag of words (--cbow); False: skip-gram (--skipgram)",

@@ -56,8 +56,8 @@ def training_options(function):
         click.option("--max-vocab", type=int, default=None,
                      help="Keep at most this many of the most frequent words."),
         click.option("--alpha", type=float, default=None,
-                     help="Starting learning rate [default: 0.05 for CBOW, 0.025 for skip-gram, "
-                          "with --subwords, skip-gram at 0.035 on Hangul, Han or kana, 0.0425 on alphabetic scripts]."),
+                     help="Starting learning rate [default: 0.05 for CBOW, 0.025 for skip-gram; with --subwords, "
+                          "skip-gram starts at 0.035 on Hangul, Han or kana and 0.0425 on alphabetic scripts]."),
         click.option("--epochs", "--iter", "epochs", type=int, default=5, show_default=True,
                      help="Passes over the corpus."),
         click.option("--threads", type=int, default=None,
