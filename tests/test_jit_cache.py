@@ -51,7 +51,8 @@ def test_a_cache_built_into_the_package_serves_an_install_and_an_edit_recompiles
         os.utime(path, (1_900_000_000, 1_900_000_000))
 
     corpus = write_corpus(tmp_path)
-    for flags in (["--cbow", "--negative", "3", "--window", "3"], ["--skipgram", "--hs"], ["--subwords"]):
+    for flags in (["--cbow", "--negative", "3", "--window", "3"], ["--skipgram", "--hs"], ["--subwords"],
+                  ["--subwords", "--skipgram"]):
         assert run(tmp_path, *train_args(corpus, tmp_path / "m.w2v", *flags), pythonpath=copy) == [], flags
 
     kernels = copy / "w2v" / "training" / "kernels.py"

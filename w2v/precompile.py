@@ -28,7 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # One line per kind of run that compiles something different. Flags that are runtime arguments
-# of a kernel (--hs, --negative, --tied, --kernel, --epochs...) share its one specialisation.
+# of a kernel (--hs, --negative, --tied, --kernel, --epochs...) share its one specialisation; the
+# subword skip-gram's default update has its own kernel, and --cbow (like --hs or --kernel
+# classic) takes the general one.
 # The first (the scan's kernels, which every other run uses) runs alone; the others then run in
 # parallel processes, one per core.
 RUNS = [
@@ -36,6 +38,7 @@ RUNS = [
     ["train", "{corpus}", "-o", "{out}/cbow.w2v", "--cbow"],
     ["train", "{corpus}", "-o", "{out}/sg.w2v", "--skipgram"],
     ["train", "{corpus}", "-o", "{out}/sub.w2v", "--skipgram", "--subwords", "--bucket", "1000"],
+    ["train", "{corpus}", "-o", "{out}/subcbow.w2v", "--cbow", "--subwords", "--bucket", "1000"],
     ["phrases", "{corpus}", "{out}/phrases.txt", "--quiet"],
 ]
 COMMON = ["--min-count", "1", "--dim", "8", "--epochs", "1", "--threads", "1", "-q"]

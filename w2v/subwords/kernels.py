@@ -27,9 +27,9 @@ import numpy as np
 from numba import njit
 
 from w2v.jit_cache import protect
-from w2v.training.kernels import (F0, F1, FASTMATH, axpy, batched_negative_sampling, decayed_alpha,
-                                  hierarchical_softmax_update, lcg_next, negative_sampling_update, next_sentence,
-                                  uniform_below)
+from w2v.training.kernels import (F0, F1, FASTMATH, ROW0, axpy, batched_negative_sampling, decayed_alpha, dot,
+                                  draw_targets, hierarchical_softmax_update, lcg_next, negative_sampling_update,
+                                  next_sentence, predict, uniform_below)
 from w2v.training.params import MAX_SENTENCE_LENGTH
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
@@ -58,26 +58,62 @@ def compose(syn0, offsets, rows, word, hidden, dim):
         hidden[0, k] *= scale
 
 
+# Numba keeps a reference count on the arrays a compiled (not inlined) kernel function takes, and
+# on those an inlined helper with loops takes: atomic operations on every call, on cache lines
+# that every thread writes. The default skip-gram therefore runs in one function per sentence
+# with its per-pair loops written out, and the general sentence loop calls the updates directly
+# (through a shared per-pair wrapper, reference counting took 15 % of the time at 2 threads).
+
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
-def predict_word(hidden, target, syn1neg, syn1, neu1e, negative, use_hs, batched, alpha, state,
-                 noise_threshold, noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
-                 targets, gradients):
-    """Both losses of hidden[0] predicting ``target``; the input error accumulates in neu1e[0]."""
-    loss = F0
-    if use_hs:
-        loss += hierarchical_softmax_update(hidden, 0, target, syn1, neu1e, alpha, codes, points,
-                                            code_offsets, sigmoid_table, loss_table)
-    if negative > 0:
-        if batched:
-            state, step_loss = batched_negative_sampling(hidden, 0, target, syn1neg, neu1e, negative, alpha,
-                                                         state, noise_threshold, noise_alias, sigmoid_table,
-                                                         loss_table, targets, gradients)
-        else:
-            state, step_loss = negative_sampling_update(hidden, 0, target, syn1neg, neu1e, negative, alpha,
-                                                        state, noise_threshold, noise_alias, sigmoid_table,
-                                                        loss_table)
-        loss += step_loss
-    return state, loss
+def skipgram_sentence(sentence, length, syn0, offsets, rows, syn1neg, window, negative, alpha, state,
+                      noise_threshold, noise_alias, sigmoid_table, loss_table, hidden, neu1e, pair, targets,
+                      gradients):
+    """The batched skip-gram with negative sampling on one (subsampled) sentence.
+
+    fastText's per-pair order without its per-pair reads and writes: each centre word is composed
+    once; each context word gets its own noise words, scored all before any row changes (as
+    ``w2v.training.kernels.batched_negative_sampling`` does); after each pair the composed vector
+    moves by that pair's error, as recomposing from the updated rows would; the window's summed
+    error reaches the centre's rows once. Returns (rng state, loss sum, number of predictions).
+    """
+    dim = syn0.shape[1]
+    loss = np.float64(0.0)
+    predictions = 0
+    for position in range(length):
+        word = sentence[position]
+        state = lcg_next(state)
+        reach = window - uniform_below(state, window)  # word2vec.c's random window shrink
+        start = max(position - reach, 0)
+        stop = min(position + reach + 1, length)
+        if stop - start < 2:
+            continue
+        compose(syn0, offsets, rows, word, hidden, dim)
+        for k in range(dim):
+            neu1e[0, k] = F0
+        for j in range(start, stop):
+            if j == position:
+                continue
+            state, n_targets = draw_targets(sentence[j], negative, state, noise_threshold, noise_alias, targets)
+            pair_loss = F0
+            for o in range(n_targets):
+                f = dot(hidden, 0, syn1neg, targets[o], dim)
+                g, term = predict(f, o == 0, sigmoid_table, loss_table)
+                gradients[0, o] = g * alpha
+                pair_loss += term
+            loss += pair_loss
+            # the pair's input error, from the output rows before any of them changes
+            for k in range(dim):
+                pair[0, k] = F0
+            for o in range(n_targets):
+                axpy(gradients[0, o], syn1neg, targets[o], pair, 0, dim)
+            for o in range(n_targets):
+                axpy(gradients[0, o], hidden, 0, syn1neg, targets[o], dim)
+            for k in range(dim):
+                hidden[0, k] += pair[0, k]
+                neu1e[0, k] += pair[0, k]
+        push_error(syn0, offsets, rows, word, neu1e, dim)
+        predictions += stop - start - 1
+    return state, loss, predictions
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
@@ -108,9 +144,20 @@ def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window,
             scale = F1 / np.float32(n_rows)
             for k in range(dim):
                 hidden[0, k] *= scale
-            state, step_loss = predict_word(hidden, word, syn1neg, syn1, neu1e, negative, use_hs, batched,
-                                            alpha, state, noise_threshold, noise_alias, codes, points,
-                                            code_offsets, sigmoid_table, loss_table, targets, gradients)
+            step_loss = F0  # both losses of one prediction, summed in float32 as the other kernels do
+            if use_hs:
+                step_loss += hierarchical_softmax_update(hidden, ROW0, word, syn1, neu1e, alpha, codes, points,
+                                                         code_offsets, sigmoid_table, loss_table)
+            if negative > 0 and batched:
+                state, ns_loss = batched_negative_sampling(hidden, ROW0, word, syn1neg, neu1e, negative, alpha,
+                                                           state, noise_threshold, noise_alias, sigmoid_table,
+                                                           loss_table, targets, gradients)
+                step_loss += ns_loss
+            elif negative > 0:
+                state, ns_loss = negative_sampling_update(hidden, ROW0, word, syn1neg, neu1e, negative, alpha,
+                                                          state, noise_threshold, noise_alias, sigmoid_table,
+                                                          loss_table)
+                step_loss += ns_loss
             loss += step_loss
             for j in range(start, stop):
                 if j != position:
@@ -118,61 +165,102 @@ def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window,
             predictions += 1
             continue
 
-        # Skip-gram: the centre word's composed vector predicts each context word.
+        # Skip-gram in general: the centre word's composed vector predicts each context word;
+        # each pair's input error lands in ``pair``. Batched: as in ``skipgram_sentence``.
+        # Classic: recompose before each pair and push its error at once, exactly fastText's order.
         if batched:
-            # fastText's per-pair order without its per-pair reads and writes: after each pair the
-            # composed vector moves by that pair's error, as recomposing from the updated rows would;
-            # the window's summed error reaches the centre's rows once.
             compose(syn0, offsets, rows, word, hidden, dim)
             for k in range(dim):
                 neu1e[0, k] = F0
-            for j in range(start, stop):
-                if j == position:
-                    continue
-                for k in range(dim):
-                    pair[0, k] = F0
-                state, step_loss = predict_word(hidden, sentence[j], syn1neg, syn1, pair, negative, use_hs, batched,
-                                                alpha, state, noise_threshold, noise_alias, codes, points,
-                                                code_offsets, sigmoid_table, loss_table, targets, gradients)
-                loss += step_loss
-                predictions += 1
-                for k in range(dim):
-                    hidden[0, k] += pair[0, k]
-                    neu1e[0, k] += pair[0, k]
-            push_error(syn0, offsets, rows, word, neu1e, dim)
-            continue
         for j in range(start, stop):
             if j == position:
                 continue
-            compose(syn0, offsets, rows, word, hidden, dim)
+            if not batched:
+                compose(syn0, offsets, rows, word, hidden, dim)
             for k in range(dim):
-                neu1e[0, k] = F0
-            state, step_loss = predict_word(hidden, sentence[j], syn1neg, syn1, neu1e, negative, use_hs, batched,
-                                            alpha, state, noise_threshold, noise_alias, codes, points,
-                                            code_offsets, sigmoid_table, loss_table, targets, gradients)
+                pair[0, k] = F0
+            target = sentence[j]
+            step_loss = F0  # both losses of one prediction, summed in float32 as the other kernels do
+            if use_hs:
+                step_loss += hierarchical_softmax_update(hidden, ROW0, target, syn1, pair, alpha, codes, points,
+                                                         code_offsets, sigmoid_table, loss_table)
+            if negative > 0 and batched:
+                state, ns_loss = batched_negative_sampling(hidden, ROW0, target, syn1neg, pair, negative, alpha,
+                                                           state, noise_threshold, noise_alias, sigmoid_table,
+                                                           loss_table, targets, gradients)
+                step_loss += ns_loss
+            elif negative > 0:
+                state, ns_loss = negative_sampling_update(hidden, ROW0, target, syn1neg, pair, negative, alpha,
+                                                          state, noise_threshold, noise_alias, sigmoid_table,
+                                                          loss_table)
+                step_loss += ns_loss
             loss += step_loss
             predictions += 1
+            if batched:
+                for k in range(dim):
+                    hidden[0, k] += pair[0, k]
+                    neu1e[0, k] += pair[0, k]
+            else:
+                push_error(syn0, offsets, rows, word, pair, dim)
+        if batched:
             push_error(syn0, offsets, rows, word, neu1e, dim)
     return state, loss, predictions
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH)
-def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
-               codes, points, code_offsets, sigmoid_table, loss_table,
-               window, negative, use_hs, use_cbow, batched,
-               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
-    """Train on ids[begin:end] as one thread does; ``w2v.training.kernels.train_span`` with the input rows in CSR.
+# Two span kernels, so that a run compiles (or loads) only the one it uses: the default skip-gram's,
+# and the general one (CBOW, hierarchical softmax, the classic update). The span loop is the same.
 
-    Adds to ``stats``: [loss sum, predictions, words read].
-    """
+def uses_skipgram_kernel(use_cbow, use_hs, negative, batched):
+    """Whether ``train_span`` runs ``train_span_skipgram`` (the default skip-gram) for these options."""
+    return not use_cbow and not use_hs and negative > 0 and batched
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_span_skipgram(ids, begin, end, syn0, offsets, rows, syn1neg, keep_threshold, noise_threshold, noise_alias,
+                        sigmoid_table, loss_table, window, negative, starting_alpha, min_alpha, words_before,
+                        total_words, n_threads, rng_state, stats):
+    """``train_span`` for the batched skip-gram with negative sampling (``skipgram_sentence``)."""
     dim = syn0.shape[1]
     sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
     hidden = np.empty((1, dim), dtype=np.float32)
     neu1e = np.empty((1, dim), dtype=np.float32)
     pair = np.empty((1, dim), dtype=np.float32)
-    n_targets = negative + 1
-    targets = np.empty(n_targets, dtype=np.int64)
-    gradients = np.empty((2, n_targets), dtype=np.float32)  # each target's gradient, then its weight
+    targets = np.empty(negative + 1, dtype=np.int64)
+    gradients = np.empty((1, negative + 1), dtype=np.float32)
+    state = rng_state[0]
+    loss = np.float64(0.0)
+    predictions = 0
+    words_read = 0
+    position = begin
+    while position < end:
+        position, length, read, state = next_sentence(ids, position, end, keep_threshold, state, sentence)
+        words_read += read
+        if length > 0:
+            alpha = decayed_alpha(starting_alpha, min_alpha, words_before, words_read, n_threads, total_words)
+            state, sentence_loss, sentence_predictions = skipgram_sentence(
+                sentence, length, syn0, offsets, rows, syn1neg, window, negative, alpha, state, noise_threshold,
+                noise_alias, sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients)
+            loss += sentence_loss
+            predictions += sentence_predictions
+    rng_state[0] = state
+    stats[0] += loss
+    stats[1] += predictions
+    stats[2] += words_read
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_span_general(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold,
+                       noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
+                       window, negative, use_hs, use_cbow, batched,
+                       starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
+    """``train_span`` for every other choice of options (``train_sentence``)."""
+    dim = syn0.shape[1]
+    sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
+    hidden = np.empty((1, dim), dtype=np.float32)
+    neu1e = np.empty((1, dim), dtype=np.float32)
+    pair = np.empty((1, dim), dtype=np.float32)
+    targets = np.empty(negative + 1, dtype=np.int64)
+    gradients = np.empty((1, negative + 1), dtype=np.float32)
     state = rng_state[0]
     loss = np.float64(0.0)
     predictions = 0
@@ -193,6 +281,30 @@ def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_thresho
     stats[0] += loss
     stats[1] += predictions
     stats[2] += words_read
+
+
+def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
+               codes, points, code_offsets, sigmoid_table, loss_table,
+               window, negative, use_hs, use_cbow, batched,
+               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
+    """Train on ids[begin:end] as one thread does; ``w2v.training.kernels.train_span`` with the input rows in CSR.
+
+    Adds to ``stats``: [loss sum, predictions, words read]. The call releases the GIL: it runs the
+    options' compiled span kernel.
+    """
+    window, negative = int(window), int(negative)
+    use_hs, use_cbow, batched = bool(use_hs), bool(use_cbow), bool(batched)
+    starting_alpha, min_alpha = float(starting_alpha), float(min_alpha)
+    words_before, total_words, n_threads = int(words_before), int(total_words), int(n_threads)
+    if uses_skipgram_kernel(use_cbow, use_hs, negative, batched):
+        train_span_skipgram(ids, begin, end, syn0, offsets, rows, syn1neg, keep_threshold, noise_threshold,
+                            noise_alias, sigmoid_table, loss_table, window, negative, starting_alpha, min_alpha,
+                            words_before, total_words, n_threads, rng_state, stats)
+    else:
+        train_span_general(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold,
+                           noise_alias, codes, points, code_offsets, sigmoid_table, loss_table, window, negative,
+                           use_hs, use_cbow, batched, starting_alpha, min_alpha, words_before, total_words,
+                           n_threads, rng_state, stats)
 
 
 FNV_OFFSET = np.uint64(2166136261)

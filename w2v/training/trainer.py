@@ -257,7 +257,7 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
     wall_started = time.monotonic()
     with_subwords = subwords is not None or (resume and checkpoint is not None and ckpt.has_subwords(checkpoint))
     # On --resume the architecture is in the checkpoint; guessing skip-gram only costs a second load.
-    kernel_loader = _KernelLoader(with_subwords, cbow=params is not None and params.cbow)
+    kernel_loader = _KernelLoader(with_subwords, params)
     owns_signals = signals is None
     signals = signals or ckpt.StopSignals()
     if owns_signals:
@@ -308,10 +308,14 @@ class _KernelLoader:
     the one specialisation training uses, of the one architecture's kernel the run uses.
     """
 
-    def __init__(self, subwords: bool = False, cbow: bool = False):
+    def __init__(self, subwords: bool = False, params: TrainParams | None = None):
         self.thread = None
         self.subwords = subwords
-        self.cbow = cbow
+        self.cbow = params is not None and params.cbow
+        # the subword kernel the options choose (w2v.subwords.kernels.uses_skipgram_kernel)
+        self.hs = params is not None and params.hs
+        self.negative = params.negative if params is not None else 5
+        self.batched = params is None or params.kernel == "batched"
 
     def start(self) -> None:
         if self.thread is None:
@@ -337,8 +341,7 @@ class _KernelLoader:
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
 
-    @staticmethod
-    def _load_subwords() -> None:
+    def _load_subwords(self) -> None:
         try:
             from w2v.subwords import kernels as subword_kernels
 
@@ -348,9 +351,9 @@ class _KernelLoader:
             subword_kernels.train_span(np.zeros(0, dtype=np.int32), 0, 0, weights, np.zeros(3, dtype=np.int64),
                                        np.zeros(2, dtype=np.int32), weights, weights, thresholds, thresholds,
                                        np.zeros(2, dtype=np.int32), np.zeros(1, dtype=np.uint8),
-                                       np.zeros(1, dtype=np.int32), np.zeros(2, dtype=np.int64), sigmoid, loss, 1, 1,
-                                       False, False, False, 0.0, 0.0, 0, 1, 1, np.zeros(1, dtype=np.uint64),
-                                       np.zeros(3))
+                                       np.zeros(1, dtype=np.int32), np.zeros(2, dtype=np.int64), sigmoid, loss, 1,
+                                       self.negative, self.hs, self.cbow, self.batched, 0.0, 0.0, 0, 1, 1,
+                                       np.zeros(1, dtype=np.uint64), np.zeros(3))
             subword_inputs.compiled_hashes(["a"], 1, 2)
         except Exception:  # noqa: BLE001 - the real call reports whatever went wrong here
             pass
