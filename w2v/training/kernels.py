@@ -336,10 +336,21 @@ def cbow_sentence(sentence, length, syn0, syn1neg, syn1, window, negative, use_h
             loss += hierarchical_softmax_update(hidden, ROW0, word, syn1, neu1e, alpha, codes, points,
                                                 code_offsets, sigmoid_table, loss_table)
         if batched and negative > 0:
-            state, step_loss = batched_negative_sampling(hidden, ROW0, word, syn1neg, neu1e, negative, alpha,
-                                                         state, noise_threshold, noise_alias,
-                                                         sigmoid_table, loss_table, targets, gradients)
+            # batched_negative_sampling's three passes, written out: a call per centre word costs
+            # Numba's reference counts on its arrays, atomic writes to the shared matrices'
+            # headers that every thread makes (benchmarks/RESULTS_subwords.md, third run).
+            state, n_targets = draw_targets(word, negative, state, noise_threshold, noise_alias, targets)
+            step_loss = F0
+            for o in range(n_targets):
+                f = dot(hidden, 0, syn1neg, targets[o], dim)
+                g, term = predict(f, o == 0, sigmoid_table, loss_table)
+                gradients[0, o] = g * alpha
+                step_loss += term
             loss += step_loss
+            for o in range(n_targets):
+                axpy(gradients[0, o], syn1neg, targets[o], neu1e, 0, dim)
+            for o in range(n_targets):
+                axpy(gradients[0, o], hidden, 0, syn1neg, targets[o], dim)
         elif negative > 0:
             state, step_loss = negative_sampling_update(hidden, ROW0, word, syn1neg, neu1e, negative, alpha,
                                                         state, noise_threshold, noise_alias,
