@@ -203,3 +203,80 @@ def test_a_worker_that_never_comes_back_is_an_error_naming_it(monkeypatch):
     actor = _RestartingActor(starting=10**9)
     with pytest.raises(ClusterError, match=r"worker 1 could not be restarted in 300 s: .*restarting"):
         _run_with(actor, monkeypatch, wait_s=300)._set_up_restarted(0, [])
+
+
+class _Died(Exception):
+    pass
+
+
+class _TaskFailed(Exception):
+    pass
+
+
+class _SyncingActor:
+    """A worker's sync calls as an actor's: each call returns refs at once and is logged; the actor
+    ``dies_in`` names the call at which its process is gone."""
+
+    def __init__(self, index: int, log: list, dies_in: str | None = None):
+        self.index, self.log, self.dies_in = index, log, dies_in
+        for name in ("deltas", "combine", "apply"):
+            setattr(self, name, _Method(self, name))
+
+
+class _Method:
+    def __init__(self, actor, name):
+        self.actor, self.name, self.returns = actor, name, 1
+
+    def options(self, num_returns):
+        self.returns = num_returns
+        return self
+
+    def remote(self, *args):
+        actor = self.actor
+        actor.log.append(("submit", self.name, actor.index))
+        refs = [(self.name, actor.index, k, args) for k in range(self.returns)]
+        return refs if self.returns > 1 else refs[0]
+
+
+def _syncing_run(actors, log):
+    from types import SimpleNamespace
+
+    from w2v.cluster import driver
+
+    def get(ref):
+        name, index, _, _ = ref
+        log.append(("wait", name, index))
+        if actors[index].dies_in == name:
+            raise _Died(f"worker {index + 1} died")
+
+    run = object.__new__(driver._Run)
+    run.ray = SimpleNamespace(get=get, exceptions=SimpleNamespace(RayActorError=_Died, RayTaskError=_TaskFailed))
+    run.actors, run.pids, run.log = actors, [100 + i for i in range(len(actors))], []
+    run.progress = SimpleNamespace(line=lambda text: None)
+    run.schedule, run.params = SyncSchedule(), TrainParams(dim=4)
+    run.vocab, run._present = ["a"] * 10, lambda: [True, True, False]
+    run.meter = {"bytes": 0, "syncs": 0, "full_syncs": 0}
+    return run
+
+
+def test_every_part_of_a_sync_is_summed_at_once_on_its_own_worker():
+    log = []
+    actors = [_SyncingActor(i, log) for i in range(3)]
+    dead = set()
+    assert _syncing_run(actors, log)._sync([0, 1, 2], True, dead) == [0, 1, 2]
+    combines = [entry for entry in log if entry[1] == "combine"]
+    assert combines[:3] == [("submit", "combine", 0), ("submit", "combine", 1), ("submit", "combine", 2)]
+    assert not dead
+
+
+def test_a_part_whose_worker_dies_while_summing_goes_to_the_next_worker():
+    log = []
+    actors = [_SyncingActor(0, log), _SyncingActor(1, log, dies_in="combine"), _SyncingActor(2, log)]
+    dead = set()
+    run = _syncing_run(actors, log)
+    assert run._sync([0, 1, 2], True, dead) == [0, 1, 2]  # its change was sent before it died
+    assert dead == {1}
+    assert ("submit", "combine", 2) in log[log.index(("wait", "combine", 1)):]  # part 2 retried on worker 3
+    assert [entry for entry in log if entry[1] == "apply" and entry[0] == "submit"] == [
+        ("submit", "apply", 0), ("submit", "apply", 2)]
+    assert run.log == ["worker 2 (pid 101) died while syncing: worker 2 died"]

@@ -367,19 +367,17 @@ class _Run:
         scale = schedule.change_scale(n)
         parts = {i: self.actors[i].deltas.options(num_returns=n + 1).remote(full, hot, n, scale) for i in alive}
         senders = [i for i in alive if self._alive(parts[i][0], i, dead)]
-        combined = []
-        for j in range(n):
-            for attempt in range(n):
-                k = alive[(j + attempt) % n]
-                if k in dead:
-                    continue
-                status, total = self.actors[k].combine.options(num_returns=2).remote(
-                    *[parts[i][j + 1] for i in senders])
+        # Part j is summed on worker j, all parts at once; a part whose worker died goes to the next.
+        attempts = [0] * n
+        pending = {j: self._combine_on(j, attempts, alive, dead, parts, senders) for j in range(n)}
+        combined = [None] * n
+        while pending:
+            for j, (k, status, total) in list(pending.items()):
                 if self._alive(status, k, dead):
-                    combined.append(total)
-                    break
-            else:
-                raise ClusterError("every worker died during a sync")
+                    combined[j] = total
+                    del pending[j]
+                else:
+                    pending[j] = self._combine_on(j, attempts, alive, dead, parts, senders)
         applied = {i: self.actors[i].apply.remote(full, hot, *combined) for i in alive if i not in dead}
         for i, ref in applied.items():
             self._alive(ref, i, dead)
@@ -388,6 +386,19 @@ class _Run:
         self.meter["syncs"] += 1
         self.meter["full_syncs"] += int(full)
         return senders
+
+    def _combine_on(self, j: int, attempts: list, alive, dead: set, parts, senders):
+        """Send part ``j`` of every sender's change to the next alive worker in turn to be summed:
+        (that worker, its status ref, its sum's ref)."""
+        n = len(alive)
+        while attempts[j] < n:
+            k = alive[(j + attempts[j]) % n]
+            attempts[j] += 1
+            if k not in dead:
+                status, total = self.actors[k].combine.options(num_returns=2).remote(
+                    *[parts[i][j + 1] for i in senders])
+                return k, status, total
+        raise ClusterError("every worker died during a sync")
 
     def _alive(self, ref, i: int, dead: set) -> bool:
         """Waits for a small result of worker ``i``; False (and ``i`` marked dead) when its process died."""
