@@ -130,6 +130,17 @@ def test_model_averaging_moves_a_row_by_the_mean_change(two_trained):
     assert not np.allclose(workers[1].replica[0], start)
 
 
+def test_a_round_can_send_its_changes_with_its_result(planted_path):
+    workers, _ = workers_for(planted_path, 2)
+    result, count, *parts = workers[0].train_round(30_000, 0, 2 * 210_000, then_send=(False, 20, 2, 0.5))
+    assert result["words"] > 0 and count == len(parts) == 2
+    for sent, asked in zip(parts, workers[0].deltas(False, 20, 2, 0.5)[1:]):
+        np.testing.assert_array_equal(sent, asked)
+    assert np.any(parts[0] != 0)
+    for w in workers:
+        w.close()
+
+
 def test_a_worker_trains_its_shards_epoch_after_epoch(planted_path):
     workers, _ = workers_for(planted_path, 2)
     total = 0
@@ -280,3 +291,12 @@ def test_a_part_whose_worker_dies_while_summing_goes_to_the_next_worker():
     assert [entry for entry in log if entry[1] == "apply" and entry[0] == "submit"] == [
         ("submit", "apply", 0), ("submit", "apply", 2)]
     assert run.log == ["worker 2 (pid 101) died while syncing: worker 2 died"]
+
+
+def test_the_changes_sent_with_the_round_are_not_asked_for_again():
+    log = []
+    actors = [_SyncingActor(i, log) for i in range(3)]
+    prepared = {0: [("deltas", 0, k, ()) for k in range(4)], 2: [("deltas", 2, k, ()) for k in range(4)]}
+    assert _syncing_run(actors, log)._sync([0, 1, 2], False, set(), prepared) == [0, 1, 2]
+    assert [entry for entry in log if entry[:2] == ("submit", "deltas")] == [("submit", "deltas", 1)]
+

@@ -2,10 +2,10 @@
 
 A run is a loop of rounds. In a round every worker trains ``schedule.round_words(N)``
 words (or one epoch) on its replica; then the workers sync: each cuts the change
-of the rows sent into one part per worker, worker j combines part j of everyone
-(a reduce-scatter), and every worker adds all combined parts to its synced copy
-(an all-gather). The driver only passes object references: the weights go from
-worker to worker through Ray's object store.
+of the rows sent into one part per worker (returned with the round's result), worker j
+combines part j of everyone (a reduce-scatter, all parts at once), and every worker adds
+all combined parts to its synced copy (an all-gather). The driver only passes object
+references: the weights go from worker to worker through Ray's object store.
 
 Faults: a worker whose process dies is restarted by Ray; the driver gives it the
 synced model of a surviving worker (or the last full snapshot when none
@@ -321,11 +321,17 @@ class _Run:
         ray, schedule = self.ray, self.schedule
         t0 = time.monotonic()
         global_before = self._done()
-        refs = {}
+        refs, prepared = {}, {}
+        n = self.n_workers
+        # The workers send their changes with the round's result, for the sync expected after it: all
+        # of them alive, and the rows the schedule names (a stop or the last round needs all rows).
+        expected_full = force_full or self.stopping or schedule.is_full(self.sync_number + 1)
+        send = (expected_full, schedule.hot_rows, n, schedule.change_scale(n))
         if train:
-            refs = {i: actor.train_round.remote(self.round_words, global_before, self.total_words,
-                                                self.round_words is None)
-                    for i, actor in enumerate(self.actors) if not self._finished(self.states[i])}
+            for i, actor in enumerate(self.actors):
+                if not self._finished(self.states[i]):
+                    refs[i], *prepared[i] = actor.train_round.options(num_returns=n + 2).remote(
+                        self.round_words, global_before, self.total_words, self.round_words is None, send)
         ended, dead = {}, set()
         for i, ref in refs.items():
             try:
@@ -339,14 +345,18 @@ class _Run:
                 dead.add(i)
                 self._event(f"worker {i + 1} (pid {self.pids[i]}) died between rounds: {e.cause}")
         t1 = time.monotonic()
-        self.meter["train_seconds"] += t1 - t0
+        sending = max([r.get("send_seconds", 0.0) for r in ended.values()] + [0.0])  # part of the sync
+        self.meter["train_seconds"] += t1 - t0 - sending
+        self.meter["sync_seconds"] += sending
         self.meter["worker_seconds"] += sum(r["seconds"] for r in ended.values())
         self.meter["worker_peak_rss"] = max([self.meter["worker_peak_rss"]] + [r["peak_rss"] for r in ended.values()])
         ended_states = {i: r["state"] for i, r in ended.items()}
         self.sync_number += 1
         everything_done = all(self._finished(ended_states.get(i, s)) for i, s in enumerate(self.states))
         full = force_full or self.stopping or everything_done or schedule.is_full(self.sync_number)
-        combined = self._sync([i for i in range(self.n_workers) if i not in dead], full, dead)
+        if dead or full != expected_full:
+            prepared = {}  # cut for other workers or rows: the sync asks again
+        combined = self._sync([i for i in range(self.n_workers) if i not in dead], full, dead, prepared)
         for i in combined:  # a worker whose change is in the synced model goes on from where its round ended
             if i in ended_states:
                 self.states[i] = ended_states[i]
@@ -357,15 +367,18 @@ class _Run:
         if full:
             self.snapshot = (self._snapshot_refs(self.actors[0]), [dict(s) for s in self.states])
 
-    def _sync(self, alive, full: bool, dead: set) -> list:
+    def _sync(self, alive, full: bool, dead: set, prepared: dict | None = None) -> list:
         """Reduce-scatter and all-gather of the alive workers' changes. Returns the workers whose change
-        went into the synced model; those that died meanwhile are added to ``dead``."""
+        went into the synced model; those that died meanwhile are added to ``dead``. ``prepared``: the
+        refs of the changes that workers sent with their round, for these ``alive`` and ``full``."""
         schedule = self.schedule
         hot, n = schedule.hot_rows, len(alive)
         if n == 0:
             return []
         scale = schedule.change_scale(n)
-        parts = {i: self.actors[i].deltas.options(num_returns=n + 1).remote(full, hot, n, scale) for i in alive}
+        prepared = prepared or {}
+        parts = {i: prepared[i] if i in prepared else
+                 self.actors[i].deltas.options(num_returns=n + 1).remote(full, hot, n, scale) for i in alive}
         senders = [i for i in alive if self._alive(parts[i][0], i, dead)]
         # Part j is summed on worker j, all parts at once; a part whose worker died goes to the next.
         attempts = [0] * n

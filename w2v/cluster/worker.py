@@ -129,9 +129,12 @@ class Worker:
     # -- training ---------------------------------------------------------------------------------
 
     def train_round(self, budget: int | None, global_before: int, total_words: int,
-                    until_epoch_end: bool = False) -> dict:
+                    until_epoch_end: bool = False, then_send: tuple | None = None):
         """Train ``budget`` words (about: whole spans), or to the end of the epoch. ``global_before``:
-        words all workers had trained at the last sync, of ``total_words`` (for the learning rate)."""
+        words all workers had trained at the last sync, of ``total_words`` (for the learning rate).
+
+        ``then_send``: ``deltas``'s arguments, for the sync the driver expects after this round; the
+        changes then come back after the result (one call less a sync)."""
         self._check_set_up()
         params, state, tables = self.params, self.state, self.tables
         start_epoch, start_words = int(state.epoch[0]), int(state.words_done.sum())
@@ -183,9 +186,15 @@ class Worker:
             thread.join()
         if failures:
             raise failures[0]
-        return {"words": int(state.words_done.sum()) - start_words, "seconds": time.monotonic() - started,
-                "finished": state.finished, "state": state_to_dict(state),
-                "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+        result = {"words": int(state.words_done.sum()) - start_words, "seconds": time.monotonic() - started,
+                  "finished": state.finished, "state": state_to_dict(state),
+                  "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+        if then_send is None:
+            return result
+        started = time.monotonic()
+        changes = self.deltas(*then_send)
+        result["send_seconds"] = time.monotonic() - started
+        return (result, *changes)
 
     def _check_set_up(self) -> None:
         if self.scans is None:
