@@ -62,6 +62,10 @@ ROWS = {
     "w2v-jamo": ("w2v --subwords --jamo", "w2v", ["--subwords", "--jamo"]),
     # The subword skip-gram's default rate on Hangul is 0.035 (w2v/training/params.py); this row shows what word2vec.c's gives.
     "w2v-subwords-0.025": ("w2v --subwords --alpha 0.025", "w2v", ["--subwords", "--alpha", "0.025"]),
+    # The word share (--word-share; 0.1 on alphabetic scripts, 0 on Hangul) against fastText's even split and more.
+    "w2v-share-0": ("w2v --subwords --word-share 0", "w2v", ["--subwords", "--word-share", "0"]),
+    "w2v-share-0.1": ("w2v --subwords --word-share 0.1", "w2v", ["--subwords", "--word-share", "0.1"]),
+    "w2v-share-0.15": ("w2v --subwords --word-share 0.15", "w2v", ["--subwords", "--word-share", "0.15"]),
     "w2v-whole": ("w2v whole-token", "w2v", []),
     # Equal passes. fastText's -epoch counts every token of the file (those under -minCount too) and a
     # "</s>" per line, but trains only on the kept words and the "</s>": on raw NSMC its 5 epochs are

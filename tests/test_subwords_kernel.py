@@ -11,8 +11,11 @@ from w2v.subwords.inputs import composed_vectors, input_rows
 
 
 def reference_sentence(sentence, syn0, offsets, rows, syn1neg, syn1, window, negative, hs, cbow, batched, alpha,
-                       state, threshold, alias, codes, points, code_offsets, move_centre=True):
+                       state, threshold, alias, codes, points, code_offsets, move_centre=True, word_share=0.0):
     """fastText's skip-gram and CBOW over averaged input rows, with the kernels' random stream.
+
+    A word's error reaches its rows whole (fastText's even split), or with ``word_share`` its own
+    row takes that share of its vector's move and its n-gram rows split the rest.
 
     Batched: the centre's vector is composed once per centre word, moves by each pair's error
     (``move_centre``) and the window's summed error lands on its rows once; every prediction
@@ -20,6 +23,15 @@ def reference_sentence(sentence, syn0, offsets, rows, syn1neg, syn1, window, neg
     """
     def rows_of(word):
         return list(rows[offsets[word]:offsets[word + 1]])
+
+    def push(word, error):
+        own, *ngrams = rows_of(word)
+        if not word_share or not ngrams:
+            np.add.at(syn0, [own, *ngrams], error)
+            return
+        n = 1 + len(ngrams)
+        syn0[own] += word_share * n * error
+        np.add.at(syn0, ngrams, (1 - word_share) * n / (n - 1) * error)
 
     def predict(hidden, target, state):
         neu1e = np.zeros_like(hidden)
@@ -41,7 +53,8 @@ def reference_sentence(sentence, syn0, offsets, rows, syn1neg, syn1, window, neg
         if cbow:
             inputs = [r for j in span for r in rows_of(sentence[j])]
             neu1e, state = predict(syn0[inputs].mean(axis=0), word, state)
-            np.add.at(syn0, inputs, neu1e)
+            for j in span:
+                push(sentence[j], neu1e)
             continue
         inputs = rows_of(word)
         if batched:
@@ -52,11 +65,11 @@ def reference_sentence(sentence, syn0, offsets, rows, syn1neg, syn1, window, neg
                 if move_centre:
                     hidden = hidden + error
                 total += error
-            np.add.at(syn0, inputs, total)
+            push(word, total)
         else:
             for j in span:
                 neu1e, state = predict(syn0[inputs].mean(axis=0), sentence[j], state)
-                np.add.at(syn0, inputs, neu1e)
+                push(word, neu1e)
     return state
 
 
@@ -82,13 +95,31 @@ def test_one_sentence_matches_the_reference(name, cbow, hs, negative, batched):
     check_one_sentence(cbow, hs, negative, batched)
 
 
+@pytest.mark.parametrize(
+    "name, cbow, hs, negative, batched",
+    [
+        ("skip-gram, batched", False, False, 5, True),
+        ("skip-gram, per pair", False, False, 5, False),
+        ("CBOW, batched", True, False, 5, True),
+        ("CBOW, hierarchical softmax", True, True, 0, False),
+    ],
+)
+def test_a_word_share_moves_the_own_row_by_its_share(name, cbow, hs, negative, batched):
+    check_one_sentence(cbow, hs, negative, batched, word_share=0.3)
+
+
+def test_a_word_share_ignored_by_the_kernel_fails_the_check():
+    with pytest.raises(AssertionError):
+        check_one_sentence(False, False, 5, True, word_share=0.3, reference_share=0.0)
+
+
 def test_a_batched_centre_that_does_not_move_after_each_pair_fails_the_check():
     # The check can tell fastText's per-pair order from one composed vector scoring the whole window.
     with pytest.raises(AssertionError):
         check_one_sentence(False, False, 5, True, move_centre=False)
 
 
-def check_one_sentence(cbow, hs, negative, batched, move_centre=True):
+def check_one_sentence(cbow, hs, negative, batched, move_centre=True, word_share=0.0, reference_share=None):
     """One sentence through the kernel at one thread equals the NumPy reference."""
     vocab = make_vocab()
     inputs = subword_inputs(vocab)
@@ -107,10 +138,10 @@ def check_one_sentence(cbow, hs, negative, batched, move_centre=True):
     subword_kernels.train_span(np.asarray(sentence, np.int32), 0, len(sentence), syn0, inputs.offsets, inputs.rows,
                                syn1neg, syn1, keep, threshold, alias, codes, points, code_offsets, SIGMOID,
                                LOG_SIGMOID, window, negative, hs, cbow, batched, alpha, alpha * 1e-4, 0, 10**12, 1,
-                               np.array([12345], dtype=np.uint64), stats)
+                               np.array([12345], dtype=np.uint64), stats, word_share)
     reference_sentence(sentence, expected[0], inputs.offsets, inputs.rows, expected[1], expected[2], window,
                        negative, hs, cbow, batched, alpha, 12345, threshold, alias, codes, points, code_offsets,
-                       move_centre)
+                       move_centre, word_share if reference_share is None else reference_share)
 
     for got, want in zip((syn0, syn1neg, syn1), expected):
         assert np.abs(want - got.astype(np.float64)).max() < 2e-5

@@ -101,14 +101,53 @@ def test_a_subword_skipgram_run_starts_at_its_scripts_default_rate(request, corp
     assert model.params.starting_alpha == alpha
 
 
+@pytest.mark.parametrize("corpus, options, subwords, share", [
+    ("inflections", dict(cbow=False), True, 0.1),  # the subword skip-gram's default for Latin letters
+    ("hangul_corpus", dict(cbow=False), True, 0.0),  # and for Hangul, Han and kana: fastText's even split
+    ("inflections", dict(cbow=True), True, 0.0),  # CBOW: the even split
+    ("inflections", dict(cbow=False, word_share=0.25), True, 0.25),  # a given share is kept
+    ("inflections", dict(cbow=False), False, 0.0),  # whole tokens have no n-gram rows
+], ids=["subword-skipgram-latin", "subword-skipgram-hangul", "subword-cbow", "given", "whole-token"])
+def test_a_subword_skipgram_run_takes_its_scripts_word_share(request, corpus, options, subwords, share):
+    spec = SubwordSpec(minn=1, maxn=3, bucket=20_000) if subwords else None
+    model = train(request.getfixturevalue(corpus), TrainParams(**dict(PARAMS, epochs=1), **options), quiet=True,
+                  subwords=spec)
+    assert model.params.own_row_share == share
+
+
+def test_a_word_share_changes_the_trained_vectors(inflections):
+    def trained(share):
+        params = TrainParams(**dict(PARAMS, epochs=1, threads=1), cbow=False, word_share=share)
+        return train(inflections, params, quiet=True, subwords=SubwordSpec(minn=3, maxn=5, bucket=20_000)).vectors
+
+    assert np.array_equal(trained(0.0), trained(0.0))
+    assert not np.allclose(trained(0.0), trained(0.3), atol=1e-3)
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--word-share", 0.2], "Error: --word-share needs --subwords: a whole-token model has no n-gram rows"),
+    (["--subwords", "--word-share", 1], "Error: --word-share must be a number in [0, 1), got 1.0"),
+], ids=["without-subwords", "out-of-range"])
+def test_a_bad_word_share_is_one_error_line(inflections, tmp_path, options, message):
+    result = run("train", inflections, "-o", tmp_path / "s.w2v", "--skipgram", "--min-count", 1, "--threads", 1,
+                 *options)
+    assert result.exit_code != 0
+    assert result.stderr.strip().splitlines() == [message]
+
+
 @pytest.mark.parametrize("options, line", [
-    ([], "subwords: n-grams 1-4, skip-gram rate 0.035 (100% of the vocabulary's letters are Hangul, syllabic or "
-         "logographic; --minn/--maxn and --alpha choose others)"),
-    (["--minn", 1, "--maxn", 3], "subwords: skip-gram rate 0.035 (100% of the vocabulary's letters are Hangul, "
-                                 "syllabic or logographic; --alpha chooses another)"),
-    (["--alpha", 0.03], "subwords: n-grams 1-4 (100% of the vocabulary's letters are Hangul, syllabic or "
-                        "logographic; --minn/--maxn choose others)"),
-], ids=["both-chosen", "lengths-given", "rate-given"])
+    ([], "subwords: n-grams 1-4, skip-gram rate 0.035, word share 0 (100% of the vocabulary's letters are Hangul, "
+         "syllabic or logographic; --minn/--maxn, --alpha and --word-share choose others)"),
+    (["--minn", 1, "--maxn", 3], "subwords: skip-gram rate 0.035, word share 0 (100% of the vocabulary's letters "
+                                 "are Hangul, syllabic or logographic; --alpha and --word-share choose others)"),
+    (["--alpha", 0.03], "subwords: n-grams 1-4, word share 0 (100% of the vocabulary's letters are Hangul, syllabic "
+                        "or logographic; --minn/--maxn and --word-share choose others)"),
+    (["--alpha", 0.03, "--word-share", 0.2], "subwords: n-grams 1-4 (100% of the vocabulary's letters are Hangul, "
+                                             "syllabic or logographic; --minn/--maxn choose others)"),
+    (["--minn", 1, "--maxn", 3, "--word-share", 0.2], "subwords: skip-gram rate 0.035 (100% of the vocabulary's "
+                                                      "letters are Hangul, syllabic or logographic; --alpha chooses "
+                                                      "another)"),
+], ids=["all-chosen", "lengths-given", "rate-given", "rate-and-share-given", "lengths-and-share-given"])
 def test_the_log_says_what_the_script_chose(hangul_corpus, tmp_path, options, line):
     result = run("train", hangul_corpus, "-o", tmp_path / "k.w2v", "--subwords", "--skipgram", "--dim", 8,
                  "--min-count", 1, "--threads", 1, "--epochs", 1, *options)
@@ -116,9 +155,10 @@ def test_the_log_says_what_the_script_chose(hangul_corpus, tmp_path, options, li
     assert line in result.stderr.splitlines()
 
 
-def test_a_subword_model_given_its_lengths_and_rate_says_nothing_was_chosen(hangul_corpus, tmp_path):
+def test_a_subword_model_given_its_lengths_rate_and_share_says_nothing_was_chosen(hangul_corpus, tmp_path):
     result = run("train", hangul_corpus, "-o", tmp_path / "k.w2v", "--subwords", "--skipgram", "--dim", 8,
-                 "--min-count", 1, "--threads", 1, "--epochs", 1, "--minn", 1, "--maxn", 3, "--alpha", 0.03)
+                 "--min-count", 1, "--threads", 1, "--epochs", 1, "--minn", 1, "--maxn", 3, "--alpha", 0.03,
+                 "--word-share", 0)
     assert result.exit_code == 0, result.output
     assert "subwords:" not in result.stderr
 
@@ -174,9 +214,10 @@ def test_the_cli_trains_a_subword_model_and_answers_for_unseen_words(inflections
     result = run("train", inflections, "-o", out, "--subwords", "--skipgram", "--dim", 24, "--min-count", 1,
                  "--sample", 0, "--threads", 1, "--epochs", 3)
     assert result.exit_code == 0, result.output
-    assert ("subwords: n-grams 3-6, skip-gram rate 0.0425 (100% of the vocabulary's letters are Latin etc., "
-            "alphabetic; --minn/--maxn and --alpha choose others)") in result.stderr
+    assert ("subwords: n-grams 3-6, skip-gram rate 0.0425, word share 0.1 (100% of the vocabulary's letters are "
+            "Latin etc., alphabetic; --minn/--maxn, --alpha and --word-share choose others)") in result.stderr
     assert load_model(out).params["alpha"] == 0.0425
+    assert load_model(out).params["word_share"] == 0.1
     query = run("nearest", "kalomiringly", "-m", out, "-k", 3)
     assert query.exit_code == 0, query.output
     lines = query.stdout.splitlines()

@@ -49,6 +49,7 @@ _HELP = {
     "kernel": "negative-sampling update: 'batched' (faster) or 'classic' (word2vec.c's)",
     "ns_exponent": "noise words are drawn with probability count ** ns_exponent (word2vec.c's 0.75)",
     "tied": "one matrix for the input and the output role (negative sampling only)",
+    "word_share": "subword models: the share of each update that a word's own row takes, the rest going to its n-grams (0: an even split, fastText's; None: for skip-gram 0.1 on alphabetic scripts, 0 on Hangul, Han or kana; 0 for CBOW)",
 }
 
 # Options of the library call that are not training hyper-parameters.

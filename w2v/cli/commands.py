@@ -96,6 +96,10 @@ def subword_options(function):
         click.option("--jamo", is_flag=True,
                      help="Also take n-grams of Hangul jamo (each syllable as initial, medial and final "
                           "consonant or vowel; Park, Lee & Kim 2018)."),
+        click.option("--word-share", type=float, default=None,
+                     help="Share of each update that a word's own row takes, the rest going to its n-grams; "
+                          "0 splits it evenly, as fastText does [default: for skip-gram 0.1 on alphabetic "
+                          "scripts, 0 on Hangul, Han or kana; 0 for CBOW]."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -188,7 +192,7 @@ def make_params(**values):
 @encoding_option
 @click.pass_context
 def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, checkpoint_every, resume, quiet,
-          encoding, subwords, minn, maxn, bucket, jamo, cluster, workers, sync_every, sync_hot_rows,
+          encoding, subwords, minn, maxn, bucket, jamo, word_share, cluster, workers, sync_every, sync_hot_rows,
           sync_full_every, **training):
     """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin; may be compressed).
 
@@ -220,6 +224,7 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
     if cluster is None and len(corpus) != 1:
         raise ParameterError("one CORPUS at a time (several files, globs or directories need --cluster)")
     spec = _subword_spec(subwords, minn, maxn, bucket, jamo)
+    training["word_share"] = word_share
     reading = {"encoding": encoding, "subwords": spec}
     if cluster is not None:
         if spec is not None or encoding is not None:

@@ -10,6 +10,8 @@ fastText's semantics (``model.cc``, ``fasttext.cc``): skip-gram composes the cen
 predicts each context word from it; CBOW averages every row of every context word and predicts
 the centre. The input error is added whole to every input row (fastText divides it by the
 number of rows only for supervised models), as word2vec.c's CBOW adds it to every context row.
+With a word share (``push_error``) a word's own row takes a fixed share of that move instead
+of 1/n of it; its vector, the average, moves the same.
 
 The batched update (the default) composes the centre's vector once per centre word and adds
 the window's summed error to the centre's rows once: one read and one write of ~10 rows per
@@ -41,10 +43,24 @@ def add_rows(syn0, offsets, rows, word, out, dim):
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def push_error(syn0, offsets, rows, word, neu1e, dim):
-    """Each of word's input rows += neu1e[0]."""
-    for k in range(offsets[word], offsets[word + 1]):
-        axpy(F1, neu1e, 0, syn0, rows[k], dim)
+def push_error(syn0, offsets, rows, word, neu1e, dim, word_share):
+    """Add neu1e[0] to word's input rows, so that their average (word's vector) moves by neu1e[0].
+
+    word_share 0 adds it whole to every row, as fastText does. Otherwise word's own row takes that
+    share of the move and its n-gram rows split the rest: own row += share * n * neu1e, each n-gram
+    row += (1 - share) * n / (n - 1) * neu1e, for n rows in all.
+    """
+    first, stop = offsets[word], offsets[word + 1]
+    n = stop - first
+    if word_share <= F0 or n < 2:
+        for k in range(first, stop):
+            axpy(F1, neu1e, 0, syn0, rows[k], dim)
+        return
+    own = word_share * np.float32(n)
+    rest = (F1 - word_share) * np.float32(n) / np.float32(n - 1)
+    axpy(own, neu1e, 0, syn0, rows[first], dim)
+    for k in range(first + 1, stop):
+        axpy(rest, neu1e, 0, syn0, rows[k], dim)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
@@ -67,7 +83,7 @@ def compose(syn0, offsets, rows, word, hidden, dim):
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def skipgram_sentence(sentence, length, syn0, offsets, rows, syn1neg, window, negative, alpha, state,
                       noise_threshold, noise_alias, sigmoid_table, loss_table, hidden, neu1e, pair, targets,
-                      gradients):
+                      gradients, word_share):
     """The batched skip-gram with negative sampling on one (subsampled) sentence.
 
     fastText's per-pair order without its per-pair reads and writes: each centre word is composed
@@ -111,7 +127,7 @@ def skipgram_sentence(sentence, length, syn0, offsets, rows, syn1neg, window, ne
             for k in range(dim):
                 hidden[0, k] += pair[0, k]
                 neu1e[0, k] += pair[0, k]
-        push_error(syn0, offsets, rows, word, neu1e, dim)
+        push_error(syn0, offsets, rows, word, neu1e, dim, word_share)
         predictions += stop - start - 1
     return state, loss, predictions
 
@@ -119,7 +135,7 @@ def skipgram_sentence(sentence, length, syn0, offsets, rows, syn1neg, window, ne
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
                    batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
-                   sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients):
+                   sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients, word_share):
     """One (subsampled) sentence. Returns (rng state, loss sum, number of predictions)."""
     dim = syn0.shape[1]
     loss = np.float64(0.0)
@@ -161,7 +177,7 @@ def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window,
             loss += step_loss
             for j in range(start, stop):
                 if j != position:
-                    push_error(syn0, offsets, rows, sentence[j], neu1e, dim)
+                    push_error(syn0, offsets, rows, sentence[j], neu1e, dim, word_share)
             predictions += 1
             continue
 
@@ -201,9 +217,9 @@ def train_sentence(sentence, length, syn0, offsets, rows, syn1neg, syn1, window,
                     hidden[0, k] += pair[0, k]
                     neu1e[0, k] += pair[0, k]
             else:
-                push_error(syn0, offsets, rows, word, pair, dim)
+                push_error(syn0, offsets, rows, word, pair, dim, word_share)
         if batched:
-            push_error(syn0, offsets, rows, word, neu1e, dim)
+            push_error(syn0, offsets, rows, word, neu1e, dim, word_share)
     return state, loss, predictions
 
 
@@ -218,7 +234,7 @@ def uses_skipgram_kernel(use_cbow, use_hs, negative, batched):
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def train_span_skipgram(ids, begin, end, syn0, offsets, rows, syn1neg, keep_threshold, noise_threshold, noise_alias,
                         sigmoid_table, loss_table, window, negative, starting_alpha, min_alpha, words_before,
-                        total_words, n_threads, rng_state, stats):
+                        total_words, n_threads, rng_state, stats, word_share):
     """``train_span`` for the batched skip-gram with negative sampling (``skipgram_sentence``)."""
     dim = syn0.shape[1]
     sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
@@ -239,7 +255,7 @@ def train_span_skipgram(ids, begin, end, syn0, offsets, rows, syn1neg, keep_thre
             alpha = decayed_alpha(starting_alpha, min_alpha, words_before, words_read, n_threads, total_words)
             state, sentence_loss, sentence_predictions = skipgram_sentence(
                 sentence, length, syn0, offsets, rows, syn1neg, window, negative, alpha, state, noise_threshold,
-                noise_alias, sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients)
+                noise_alias, sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients, word_share)
             loss += sentence_loss
             predictions += sentence_predictions
     rng_state[0] = state
@@ -252,7 +268,8 @@ def train_span_skipgram(ids, begin, end, syn0, offsets, rows, syn1neg, keep_thre
 def train_span_general(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold,
                        noise_alias, codes, points, code_offsets, sigmoid_table, loss_table,
                        window, negative, use_hs, use_cbow, batched,
-                       starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
+                       starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats,
+                       word_share):
     """``train_span`` for every other choice of options (``train_sentence``)."""
     dim = syn0.shape[1]
     sentence = np.empty(MAX_SENTENCE_LENGTH, dtype=np.int32)
@@ -274,7 +291,7 @@ def train_span_general(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep
             state, sentence_loss, sentence_predictions = train_sentence(
                 sentence, length, syn0, offsets, rows, syn1neg, syn1, window, negative, use_hs, use_cbow,
                 batched, alpha, state, noise_threshold, noise_alias, codes, points, code_offsets,
-                sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients)
+                sigmoid_table, loss_table, hidden, neu1e, pair, targets, gradients, word_share)
             loss += sentence_loss
             predictions += sentence_predictions
     rng_state[0] = state
@@ -286,10 +303,11 @@ def train_span_general(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep
 def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold, noise_alias,
                codes, points, code_offsets, sigmoid_table, loss_table,
                window, negative, use_hs, use_cbow, batched,
-               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats):
+               starting_alpha, min_alpha, words_before, total_words, n_threads, rng_state, stats, word_share=0.0):
     """Train on ids[begin:end] as one thread does; ``w2v.training.kernels.train_span`` with the input rows in CSR.
 
-    Adds to ``stats``: [loss sum, predictions, words read]. The call releases the GIL: it runs the
+    ``word_share``: how much of each input update a word's own row takes (``push_error``; 0: fastText's
+    even split). Adds to ``stats``: [loss sum, predictions, words read]. The call releases the GIL: it runs the
     options' compiled span kernel.
     """
     window, negative = int(window), int(negative)
@@ -299,12 +317,12 @@ def train_span(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_thresho
     if uses_skipgram_kernel(use_cbow, use_hs, negative, batched):
         train_span_skipgram(ids, begin, end, syn0, offsets, rows, syn1neg, keep_threshold, noise_threshold,
                             noise_alias, sigmoid_table, loss_table, window, negative, starting_alpha, min_alpha,
-                            words_before, total_words, n_threads, rng_state, stats)
+                            words_before, total_words, n_threads, rng_state, stats, np.float32(word_share))
     else:
         train_span_general(ids, begin, end, syn0, offsets, rows, syn1neg, syn1, keep_threshold, noise_threshold,
                            noise_alias, codes, points, code_offsets, sigmoid_table, loss_table, window, negative,
                            use_hs, use_cbow, batched, starting_alpha, min_alpha, words_before, total_words,
-                           n_threads, rng_state, stats)
+                           n_threads, rng_state, stats, np.float32(word_share))
 
 
 FNV_OFFSET = np.uint64(2166136261)

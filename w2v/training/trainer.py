@@ -274,6 +274,8 @@ def train(corpus_path: str, params: TrainParams | None = None, *, read_vocab: st
             params.validate()
             if params.tied and subwords is not None:
                 raise ParameterError("--tied cannot be combined with --subwords: the n-gram rows have no output role")
+            if params.word_share is not None and subwords is None:
+                raise ParameterError("--word-share needs --subwords: a whole-token model has no n-gram rows")
             if checkpoint is not None:
                 if ckpt.has_checkpoint(checkpoint):
                     raise ParameterError(f"an unfinished run's checkpoint is in {checkpoint!r}: continue it "
@@ -377,7 +379,8 @@ def _subword_start(base, vocab, spec, params, old_row, progress):
                                  f"{base.path!r}")
     pick_lengths = base is None and (spec.minn is None or spec.maxn is None)
     pick_rate = params.subword_rate_by_script
-    if pick_lengths or pick_rate:
+    pick_share = params.word_share_by_script
+    if pick_lengths or pick_rate or pick_share:
         alphabetic, why = subword_inputs.script_kind(vocab.words, vocab.counts)
         params = params.for_subwords(alphabetic)
         chosen, options = [], []
@@ -390,7 +393,11 @@ def _subword_start(base, vocab, spec, params, old_row, progress):
         if pick_rate:
             chosen.append(f"skip-gram rate {params.alpha:g}")
             options.append("--alpha")
-        choose = "chooses another" if options == ["--alpha"] else "choose others"
+        if pick_share:
+            chosen.append(f"word share {params.word_share:g}")
+            options.append("--word-share")
+        choose = "chooses another" if len(options) == 1 and options[0] != "--minn/--maxn" else "choose others"
+        options = [", ".join(options[:-1]), options[-1]] if len(options) > 2 else options
         progress.line(f"subwords: {', '.join(chosen)} ({why}; {' and '.join(options)} {choose})")
     inputs = subword_inputs.input_rows(vocab.words, spec)
     size = len(vocab)
@@ -629,8 +636,10 @@ class _Run:
 
             offsets, rows = model.inputs.offsets, model.inputs.rows
 
+            word_share = params.own_row_share
+
             def span_kernel(ids, begin, end, syn0, *rest):
-                subword_kernels.train_span(ids, begin, end, syn0, offsets, rows, *rest)
+                subword_kernels.train_span(ids, begin, end, syn0, offsets, rows, *rest, word_share)
         else:
             def span_kernel(*args):
                 train_span(*args, params.tied)  # the module's name at call time: tests wrap it
