@@ -77,7 +77,8 @@ CORPORA = {
     "nsmc": ("NSMC, raw text", ["fasttext-3-6", "fasttext-1-4", "w2v-subwords", "w2v-jamo", "w2v-whole",
                                 "fasttext-1-4-4ep", "w2v-subwords-0.025"]),
     "nsmc-tok": ("NSMC through `w2v tokenize`", ["fasttext-1-4", "w2v-subwords", "w2v-whole"]),
-    "text8": ("text8 stand-in, fastText's defaults", ["fasttext-3-6", "w2v-subwords", "w2v-whole"]),
+    "text8": ("text8 stand-in, fastText's defaults", ["fasttext-3-6", "w2v-subwords", "w2v-whole", "w2v-share-0",
+                                                      "w2v-share-0.1", "w2v-share-0.15"]),
 }
 KO_PAIRS, KO_ANALOGIES = "WS353_korean.csv", "word_analogy_korean.txt"
 CHECK_WORDS = 300  # vocabulary words (and as many unseen ones) compared with fastText's print-word-vectors
