@@ -27,8 +27,8 @@ ALPHABETIC_SUBWORD_ALPHA = 0.0425
 # own row takes (0: fastText's even split over its own and its n-grams' rows, 1/n each). On English
 # (text8) that split leaves a word's vector mostly to its ~18 n-grams, and the semantic analogies
 # suffer. A share of 0.1 lifted them in all 7 paired comparisons (+0.7 to +2.7 points) at a median
-# cost of 0.45 syntactic points, and put w2v ahead of fastText on both (3 paired seeds, medians
-# 27.73 / 50.47 % against 27.53 / 49.85 %); 0.15 and 0.2 cost more syntactic points. On Korean
+# cost of 0.45 syntactic points, and put w2v ahead of fastText on both (5 paired seeds, medians
+# 27.73 / 50.24 % against 27.53 / 49.85 %); 0.15 and 0.2 cost more syntactic points. On Korean
 # NSMC 0.1 changed nothing beyond the noise (benchmarks/RESULTS_subwords.md, fifth run).
 SYLLABIC_WORD_SHARE = 0.0
 ALPHABETIC_WORD_SHARE = 0.1
