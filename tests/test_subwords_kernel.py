@@ -91,21 +91,9 @@ def subword_inputs(vocab):
         ("CBOW, hierarchical softmax", True, True, 0, False),
     ],
 )
-def test_one_sentence_matches_the_reference(name, cbow, hs, negative, batched):
-    check_one_sentence(cbow, hs, negative, batched)
-
-
-@pytest.mark.parametrize(
-    "name, cbow, hs, negative, batched",
-    [
-        ("skip-gram, batched", False, False, 5, True),
-        ("skip-gram, per pair", False, False, 5, False),
-        ("CBOW, batched", True, False, 5, True),
-        ("CBOW, hierarchical softmax", True, True, 0, False),
-    ],
-)
-def test_a_word_share_moves_the_own_row_by_its_share(name, cbow, hs, negative, batched):
-    check_one_sentence(cbow, hs, negative, batched, word_share=0.3)
+@pytest.mark.parametrize("word_share", [0.0, 0.3], ids=["even split", "word share 0.3"])
+def test_one_sentence_matches_the_reference(name, cbow, hs, negative, batched, word_share):
+    check_one_sentence(cbow, hs, negative, batched, word_share=word_share)
 
 
 def test_a_word_share_ignored_by_the_kernel_fails_the_check():

@@ -635,7 +635,6 @@ class _Run:
             from w2v.subwords import kernels as subword_kernels
 
             offsets, rows = model.inputs.offsets, model.inputs.rows
-
             word_share = params.own_row_share
 
             def span_kernel(ids, begin, end, syn0, *rest):
