@@ -80,18 +80,18 @@ def draw_noise_word(state, noise_threshold, noise_alias):
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def draw_targets(word, negative, state, noise_threshold, noise_alias, targets):
-    """targets[0] = word, then up to ``negative`` noise words (a draw of the word itself is dropped).
+def draw_targets(word, negative, state, noise_threshold, noise_alias, targets, first=0):
+    """targets[first] = word, then up to ``negative`` noise words (a draw of the word itself is dropped).
 
     Returns (rng state, number of targets).
     """
-    targets[0] = word
+    targets[first] = word
     n_targets = 1
     for _ in range(negative):
         state = lcg_next(state)
         target = draw_noise_word(state, noise_threshold, noise_alias)
         if target != word:
-            targets[n_targets] = target
+            targets[first + n_targets] = target
             n_targets += 1
     return state, n_targets
 
