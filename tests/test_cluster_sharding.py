@@ -5,7 +5,9 @@ import sys
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from w2v.cli import cli
 from w2v.cluster.counting import CountMerger, ShardCount, count_shard
 from w2v.cluster.sharding import Shard, ShardReader, assign, corpus_files, plan_shards
 from w2v.errors import CorpusError
@@ -113,6 +115,16 @@ def test_cluster_without_ray_says_how_to_install_it(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "Error: --cluster needs Ray, which is not installed: pip install 'w2v[cluster]'"]
+    assert not (tmp_path / "m.w2v").exists()
+
+
+def test_a_word_share_on_the_cluster_is_an_error_not_ignored(tmp_path):
+    (tmp_path / "c.txt").write_text("a b c\n" * 10)
+    result = CliRunner().invoke(cli, ["train", str(tmp_path / "c.txt"), "-o", str(tmp_path / "m.w2v"),
+                                       "--cluster", "local", "--word-share", "0.1", "--min-count", "1"])
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines() == [
+        "Error: --word-share needs --subwords, which --cluster does not take yet"]
     assert not (tmp_path / "m.w2v").exists()
 
 

@@ -102,6 +102,8 @@ def train(corpus, params: TrainParams | None = None, *, address: str = "local", 
     The options mean what they mean for ``w2v.training.trainer.train``; ``params.threads`` is per worker.
     ``on_round(run)`` is called after each round (tests and benchmarks inject faults there).
     """
+    if params is not None and params.word_share is not None:
+        raise ParameterError("--word-share needs --subwords, which --cluster does not take yet")
     ray = import_ray()
     progress = Progress(stream, enabled=not quiet)
     wall_started = time.monotonic()
