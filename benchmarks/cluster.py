@@ -32,7 +32,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from w2v.cluster.schedule import SyncSchedule  # noqa: E402
 from w2v.vectors.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
+
+AUTO_RULE = {"cbow": "2^20 / M^2", "skipgram": "2^22 / M^2"}  # SyncSchedule.round_words, in words
 
 CORPORA = Path(os.environ.get("W2V_CORPORA_MIRROR", REPO.parent / "shared" / "corpora"))
 if not CORPORA.exists():
@@ -231,8 +234,12 @@ def _every(record) -> str:
     every = record.get("sync_every", 1 << 18)
     n = record["workers"]
     if every == "auto":
-        every = max(1 << 14, (1 << 20) // n ** 2)
-    return f"{every:,} words a worker" + (" (auto)" if record.get("sync_every") == "auto" else "")
+        # records from before the driver reported its round kept 2^20 / N^2, then the rule for both modes
+        every = record.get("stats", {}).get("round_words") or max(1 << 14, (1 << 20) // n ** 2)
+    label = " (auto)"
+    if record["mode"] == "skipgram" and "round_words" not in record.get("stats", {}):
+        label = " (auto until 2026-12-04: 2^20 / N^2)"
+    return f"{every:,} words a worker" + (label if record.get("sync_every") == "auto" else "")
 
 
 def _pct(value) -> str:
@@ -272,7 +279,7 @@ def scaling_model(records) -> list[str]:
                 f"local work (delta, combine, apply through Ray's object store; 1 worker, no network) "
                 f"{1000 * local:.0f} ms. Assumed: a 16-core machine trains at 16 x that = {node_rate / 1e6:.1f}M "
                 f"words/s (linear within a machine); one worker a machine with --threads 16, training W words "
-                f"between two syncs (auto: 2^20 / M^2, at least 16,384); a sync sends the {min(hot, vocab):,} hot rows of "
+                f"between two syncs (auto: {AUTO_RULE[mode]}, at least 16,384); a sync sends the {min(hot, vocab):,} hot rows of "
                 f"syn0 and syn1neg ({hot_bytes / 1e6:.1f} MB) and every {k}th sync all {vocab:,} rows "
                 f"({full_bytes / 1e6:.1f} MB): {mean_bytes / 1e6:.1f} MB on average. A reduce-scatter plus "
                 "all-gather moves 2 (M-1)/M of that in and out of each machine, and the syncs do not overlap "
@@ -281,7 +288,7 @@ def scaling_model(records) -> list[str]:
                 "", "| machines | cores | W (words a machine a sync) | 1 Gbit/s | 10 Gbit/s | 25 Gbit/s | ideal (no sync) |",
                 "| --- | --- | --- | --- | --- | --- | --- |"]
         for machines in (4, 16, 64):
-            auto = max(1 << 14, (1 << 20) // machines ** 2)
+            auto = SyncSchedule().round_words(machines, skipgram=mode == "skipgram")
             for w, label in ((auto, f"{auto:,} (auto)"), (1 << 20, "1,048,576"), (1 << 23, "8,388,608")):
                 cells = []
                 for gbit in (1, 10, 25):

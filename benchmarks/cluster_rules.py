@@ -28,7 +28,7 @@ from w2v.training.trainer import train  # noqa: E402
 corpus = os.environ.get("TEXT8", "/work/scratch/cluster/text8")
 epochs, mode = int(sys.argv[1]), sys.argv[2]
 base = dict(cbow=mode == "cbow", epochs=epochs, dim=100, window=5, negative=5, sample=1e-4, min_count=5, seed=1)
-ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}})
+ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": str(REPO), **{k: v for k, v in os.environ.items() if k.startswith("W2V_")}}})
 for config in json.loads(sys.argv[3]):
     started = time.time()
     params = dict(base, **config.get("params", {}))

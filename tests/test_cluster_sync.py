@@ -5,7 +5,7 @@ import pytest
 
 from tests.test_learning import planted_path  # noqa: F401 - a fixture
 from w2v.cluster.counting import CountMerger, count_shard
-from w2v.cluster.driver import shared_tables
+from w2v.cluster.driver import accuracy_warning, shared_tables
 from w2v.cluster.schedule import SyncSchedule, chunk_bounds, rows_to_send
 from w2v.cluster.sharding import assign, plan_shards
 from w2v.cluster.worker import Worker, exploded
@@ -36,11 +36,20 @@ def test_auto_sync_shortens_the_rounds_with_the_square_of_the_workers():
     auto = SyncSchedule()
     assert [auto.round_words(n) for n in (1, 2, 4, 8)] == [1 << 20, 1 << 18, 1 << 16, 1 << 14]
     assert auto.round_words(100) == 1 << 14  # never a round shorter than that
+    # skip-gram steps at half CBOW's rate, and held its accuracy on rounds 4 times as long
+    skipgram = [auto.round_words(n, skipgram=True) for n in (2, 4, 8, 16, 100)]
+    assert skipgram == [1 << 20, 1 << 18, 1 << 16, 1 << 14, 1 << 14]
     assert SyncSchedule(every_words=1000).round_words(8) == 1000
     assert SyncSchedule.per_epoch().round_words(8) is None
     for bad in (0, "often"):
         with pytest.raises(ParameterError):
             SyncSchedule(every_words=bad).validate()
+
+
+def test_cbow_on_four_workers_or_more_is_warned_about_and_skipgram_is_not():
+    assert accuracy_warning(TrainParams(cbow=True), 2) is None
+    assert "--skipgram" in accuracy_warning(TrainParams(cbow=True), 4)
+    assert accuracy_warning(TrainParams(cbow=False), 8) is None
 
 
 def workers_for(path, n, alpha_scale=1.0, **params):

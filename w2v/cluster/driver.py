@@ -38,6 +38,8 @@ MAX_RESTARTS = 5  # per worker: a worker that keeps dying is a bug or a broken n
 # How long a restarted worker may take to come back. Ray starts a new process, which imports NumPy
 # and Numba and loads its kernels: seconds on an idle node, far longer on a loaded one.
 RESTART_WAIT_S = 300.0
+# From this many workers on, CBOW measured below one process's accuracy; skip-gram did not.
+CBOW_SHORTFALL_WORKERS = 4
 SHARDS_PER_WORKER = 2  # counting tasks per worker: a slow shard holds the vocabulary back less
 
 
@@ -173,7 +175,7 @@ class _Run:
                                       scheduling_strategy="SPREAD")(Worker)
         self.tables = ray.put(shared_tables(vocab, params))
         weights = [ray.put(w) for w in weights if w is not None] if weights is not None else []
-        self.round_words = schedule.round_words(self.n_workers)
+        self.round_words = schedule.round_words(self.n_workers, skipgram=not params.cbow)
         alpha_scale = schedule.alpha_scale(self.n_workers)
         self.actors = [self.actor_class.remote(i, self.n_workers, [shards[j] for j in group], params, prune_at,
                                                workdir, alpha_scale) for i, group in enumerate(groups)]
@@ -194,6 +196,9 @@ class _Run:
                       f"node{'s' if len(hosts) > 1 else ''}: {self.n_words:,} words an epoch; sync every "
                       f"{_every(self.round_words)}, {schedule.hot_rows:,} hot rows, all rows every "
                       f"{schedule.full_every} syncs; changes {_combined(schedule, alpha_scale)}")
+        warning = accuracy_warning(params, self.n_workers)
+        if warning:
+            progress.warn(warning)
         # (refs of the model, states) at the last full sync: what restarts every worker if all die.
         self.snapshot = (self._snapshot_refs(self.actors[0]), [dict(s) for s in self.states])
 
@@ -302,7 +307,7 @@ class _Run:
                   "words_per_second": (trained - done_before) / max(elapsed, 1e-9),
                   "threads": params.threads * self.n_workers, "workers": self.n_workers,
                   "epoch_loss": [float(s[:, 0].sum() / max(s[:, 1].sum(), 1)) for s in stats],
-                  "syncs": meter["syncs"], "full_syncs": meter["full_syncs"],
+                  "syncs": meter["syncs"], "full_syncs": meter["full_syncs"], "round_words": self.round_words,
                   "sync_seconds": meter["sync_seconds"], "sync_share": meter["sync_seconds"] / max(elapsed, 1e-9),
                   "bytes_per_sync": meter["bytes"] / syncs,
                   # words a worker trains in a second of training (not waiting, not syncing)
@@ -568,6 +573,14 @@ def _combined(schedule: SyncSchedule, alpha_scale: float) -> str:
     if schedule.combine == "sum":
         return "added"
     return f"averaged, each worker stepping at {alpha_scale:g} x alpha" if alpha_scale != 1 else "averaged"
+
+
+def accuracy_warning(params: TrainParams, n_workers: int) -> str | None:
+    """What a user should know before a run the benchmarks measured below one process's accuracy."""
+    if params.cbow and n_workers >= CBOW_SHORTFALL_WORKERS:
+        return (f"CBOW on {n_workers} workers scored 2-3 analogy points below one process on text8 "
+                f"(benchmarks/RESULTS_cluster.md); skip-gram (--skipgram) keeps one process's accuracy")
+    return None
 
 
 def _every(round_words: int | None) -> str:

@@ -21,8 +21,9 @@ How often to sync: the replicas must not drift apart further than averaging
 can mend. Each steps at N x alpha, so in a round of W words it moves as one
 process does in N x W words, with N times the step noise; what kept text8's
 accuracy in benchmarks/RESULTS_cluster.md was W about 2^20 / N^2 words a worker
-(4 workers at 131,072 lost nothing; 8 workers lost 3.9 points at 65,536 and
-1.5 at 16,384).
+for CBOW (4 workers at 131,072 lost nothing; 8 workers lost 3.9 points at 65,536
+and 1.5 at 16,384) and 4 times that for skip-gram, whose rate is half CBOW's
+(8 workers held at 65,536 and lost 1.2 points at 131,072).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ import numpy as np
 from w2v.errors import ParameterError
 
 COMBINE = ("mean", "sum")
-AUTO_WORDS = 1 << 20  # with --sync-every auto, a worker trains AUTO_WORDS / N^2 words between syncs
+AUTO_WORDS = 1 << 20  # with --sync-every auto, a CBOW worker trains AUTO_WORDS / N^2 words between syncs
+AUTO_WORDS_SKIPGRAM = 1 << 22  # and a skip-gram worker this / N^2
 MIN_ROUND_WORDS = 1 << 14  # but never fewer: a sync costs round trips
 
 
@@ -63,10 +65,10 @@ class SyncSchedule:
             raise ParameterError(f"combine must be one of {', '.join(COMBINE)}, got {self.combine!r}")
         return self
 
-    def round_words(self, n_workers: int) -> int | None:
+    def round_words(self, n_workers: int, skipgram: bool = False) -> int | None:
         """Words each of ``n_workers`` trains between two syncs (None: to the end of the epoch)."""
         if self.every_words == "auto":
-            return max(MIN_ROUND_WORDS, AUTO_WORDS // max(n_workers, 1) ** 2)
+            return max(MIN_ROUND_WORDS, (AUTO_WORDS_SKIPGRAM if skipgram else AUTO_WORDS) // max(n_workers, 1) ** 2)
         return self.every_words
 
     def alpha_scale(self, n_workers: int) -> float:
