@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 from w2v.cluster.schedule import SyncSchedule  # noqa: E402
 from w2v.vectors.evaluate import evaluate_analogies, evaluate_word_pairs  # noqa: E402
 
-AUTO_RULE = {"cbow": "2^20 / M^2", "skipgram": "2^22 / M^2"}  # SyncSchedule.round_words, in words
+AUTO_RULE = {"cbow": "2^20 / M^2", "skipgram": "2^21 / M"}  # SyncSchedule.round_words, in words
 
 CORPORA = Path(os.environ.get("W2V_CORPORA_MIRROR", REPO.parent / "shared" / "corpora"))
 if not CORPORA.exists():
@@ -59,7 +59,7 @@ def job(args) -> dict:
     record = {"mode": args.mode, "epochs": args.epochs, "workers": args.workers, "schedule": args.schedule,
               "combine": "mean" if args.schedule == "epoch" else args.combine,
               "scale_alpha": args.schedule != "epoch" and args.combine == "mean" and not args.plain_alpha,
-              "sync_every": args.sync_every,
+              "sync_every": args.sync_every, "saturation": args.saturation,
               "kills": args.kills, "interrupt": args.interrupt, "corpus": args.corpus}
     started = time.monotonic()
     if args.interrupt is not None:
@@ -76,7 +76,7 @@ def job(args) -> dict:
 
         schedule = SyncSchedule.per_epoch() if args.schedule == "epoch" else SyncSchedule(
             every_words=args.sync_every, hot_rows=args.hot_rows, full_every=args.full_every, combine=args.combine,
-            scale_alpha=not args.plain_alpha)
+            scale_alpha=not args.plain_alpha, saturation=args.saturation)
         killer = Killer(args.kills, args.seed) if args.kills else None
         model = train_on_cluster([args.corpus], params(args, 1), address="local", workers=args.workers,
                                  schedule=schedule, quiet=False, on_round=killer)
@@ -169,7 +169,8 @@ def report(folder: Path) -> str:
     for mode in ("cbow", "skipgram"):
         for epochs in sorted({r["epochs"] for r in plain if r["mode"] == mode}):
             rows = sorted((r for r in plain if r["mode"] == mode and r["epochs"] == epochs),
-                          key=lambda r: (r["schedule"] != "pword2vec", _rule(r) != "mean at N x alpha",
+                          key=lambda r: (r["schedule"] != "pword2vec", not _rule(r).startswith("mean, 1 to N"),
+                                         _rule(r) != "mean at N x alpha",
                                          str(r.get("sync_every")) != "auto", r["workers"]))
             single = next((r for r in rows if r["workers"] == 0), None)
             if not rows:
@@ -225,7 +226,9 @@ def _rule(record) -> str:
         return "once an epoch, mean"
     combine = record.get("combine", "mixed")
     if combine == "mean" and record.get("scale_alpha"):
-        return "mean at N x alpha"
+        # records from before the frequent words were slowed have no "saturation"
+        saturation = record.get("saturation", 0)
+        return f"mean, 1 to N x alpha by frequency (saturation {saturation:g})" if saturation else "mean at N x alpha"
     return {"mixed": "hot rows mean, others sum", "mean": "mean", "sum": "sum"}[combine]
 
 
@@ -315,6 +318,7 @@ def main(argv=None) -> int:
     j.add_argument("--full-every", type=int, default=8)
     j.add_argument("--combine", choices=("mean", "sum"), default="mean")
     j.add_argument("--plain-alpha", action="store_true", help="average at the plain learning rate (pWord2Vec's)")
+    j.add_argument("--saturation", type=float, default=500.0, help="frequent words step slower (0: all at N x alpha)")
     j.add_argument("--kills", type=int, default=0)
     j.add_argument("--interrupt", type=float, default=None)
     j.add_argument("--estimate-seconds", type=float, default=30.0, help="with --interrupt: the run's training time")

@@ -118,13 +118,16 @@ def test_cluster_without_ray_says_how_to_install_it(tmp_path):
     assert not (tmp_path / "m.w2v").exists()
 
 
-def test_a_word_share_on_the_cluster_is_an_error_not_ignored(tmp_path):
+@pytest.mark.parametrize("flags, message", [
+    (["--word-share", "0.1"], "--word-share needs --subwords, which --cluster does not take yet"),
+    (["--tied"], "--tied does not work with --cluster yet: the workers keep two matrices"),
+], ids=["word-share", "tied"])
+def test_an_option_the_cluster_does_not_take_is_an_error_not_ignored(tmp_path, flags, message):
     (tmp_path / "c.txt").write_text("a b c\n" * 10)
     result = CliRunner().invoke(cli, ["train", str(tmp_path / "c.txt"), "-o", str(tmp_path / "m.w2v"),
-                                       "--cluster", "local", "--word-share", "0.1", "--min-count", "1"])
+                                       "--cluster", "local", "--min-count", "1", *flags])
     assert result.exit_code != 0
-    assert result.output.strip().splitlines() == [
-        "Error: --word-share needs --subwords, which --cluster does not take yet"]
+    assert result.output.strip().splitlines() == [f"Error: {message}"]
     assert not (tmp_path / "m.w2v").exists()
 
 

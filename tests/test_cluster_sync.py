@@ -5,10 +5,10 @@ import pytest
 
 from tests.test_learning import planted_path  # noqa: F401 - a fixture
 from w2v.cluster.counting import CountMerger, count_shard
-from w2v.cluster.driver import accuracy_warning, shared_tables
+from w2v.cluster.driver import accuracy_warning, shared_tables, takes_row_scales
 from w2v.cluster.schedule import SyncSchedule, chunk_bounds, rows_to_send
 from w2v.cluster.sharding import assign, plan_shards
-from w2v.cluster.worker import Worker, exploded
+from w2v.cluster.worker import Worker, exploded, fresh_state, state_to_dict
 from w2v.errors import ParameterError
 from w2v.text.vocab import Vocab
 from w2v.training.params import TrainParams
@@ -32,18 +32,50 @@ def test_by_default_the_changes_are_averaged_and_the_workers_step_at_n_times_alp
     assert spark.alpha_scale(4) == summed.alpha_scale(4) == 1.0  # Spark averages at the plain rate
 
 
-def test_auto_sync_shortens_the_rounds_with_the_square_of_the_workers():
+def test_auto_sync_shortens_the_rounds_as_the_workers_grow():
     auto = SyncSchedule()
+    # CBOW: 2^20 / N^2 words a worker
     assert [auto.round_words(n) for n in (1, 2, 4, 8)] == [1 << 20, 1 << 18, 1 << 16, 1 << 14]
     assert auto.round_words(100) == 1 << 14  # never a round shorter than that
-    # skip-gram steps at half CBOW's rate, and held its accuracy on rounds 4 times as long
-    skipgram = [auto.round_words(n, skipgram=True) for n in (2, 4, 8, 16, 100)]
-    assert skipgram == [1 << 20, 1 << 18, 1 << 16, 1 << 14, 1 << 14]
+    # skip-gram, its frequent words slowed: 2^21 / N, two million words a round in all
+    skipgram = [auto.round_words(n, skipgram=True) for n in (2, 4, 8, 16, 1000)]
+    assert skipgram == [1 << 20, 1 << 19, 1 << 18, 1 << 17, 1 << 14]
+    # without the slowing it needs 2^22 / N^2
+    unslowed = SyncSchedule(saturation=0)
+    assert [unslowed.round_words(n, skipgram=True) for n in (2, 4, 8, 16)] == [1 << 20, 1 << 18, 1 << 16, 1 << 14]
     assert SyncSchedule(every_words=1000).round_words(8) == 1000
     assert SyncSchedule.per_epoch().round_words(8) is None
     for bad in (0, "often"):
-        with pytest.raises(ParameterError):
+        with pytest.raises(ParameterError, match="--sync-every"):
             SyncSchedule(every_words=bad).validate()
+
+
+def test_frequent_words_step_slower_and_rare_ones_at_n_times_alpha():
+    counts = np.array([400_000, 40_000, 4_000, 400, 4, 0, 9_555_596], dtype=np.int64)  # ten million words
+    scales = SyncSchedule(saturation=500).row_scales(counts, 8, 1 << 18)
+    assert scales.dtype == np.float32
+    # 10,486 occurrences a round: past saturation, the plain rate; a word that never occurs: N x alpha
+    assert scales[0] == 1.0 and scales[5] == 8.0
+    # 104.9 occurrences: lambda = 0.21 of the way a round, and one process would go 1 - (1 - lambda)^8
+    share = (1 << 18) * 4_000 / 10_000_000 / 500
+    assert scales[2] == pytest.approx((1 - (1 - share) ** 8) / share, rel=1e-6)
+    assert scales[:6].tolist() == sorted(scales[:6].tolist())  # the rarer, the faster
+    assert np.all((1 <= scales) & (scales <= 8))
+    # few workers: the frequent words' scale is close to N anyway
+    assert SyncSchedule().row_scales(counts, 2, 1 << 18)[3] > 1.9
+    assert SyncSchedule(saturation=0).row_scales(counts, 8, 1 << 18) is None
+    assert SyncSchedule().row_scales(counts, 1, 1 << 18) is None  # one worker: nothing to average
+    assert SyncSchedule.per_epoch().row_scales(counts, 8, 1 << 18) is None  # Spark's: the plain rate
+    with pytest.raises(ParameterError, match="--sync-saturation"):
+        SyncSchedule(saturation=-1).validate()
+
+
+def test_only_negative_sampling_with_the_batched_updates_takes_a_rate_for_each_row():
+    assert takes_row_scales(TrainParams())
+    assert takes_row_scales(TrainParams(cbow=True))
+    assert not takes_row_scales(TrainParams(hs=True, negative=0))
+    assert not takes_row_scales(TrainParams(hs=True, negative=5))
+    assert not takes_row_scales(TrainParams(kernel="classic"))
 
 
 def test_cbow_on_four_workers_or_more_is_warned_about_and_skipgram_is_not():
@@ -52,14 +84,14 @@ def test_cbow_on_four_workers_or_more_is_warned_about_and_skipgram_is_not():
     assert accuracy_warning(TrainParams(cbow=False), 8) is None
 
 
-def workers_for(path, n, alpha_scale=1.0, **params):
+def workers_for(path, n, alpha_scale=1.0, row_scale=None, **params):
     params = TrainParams(**dict(dict(dim=16, min_count=1, sample=0, epochs=2, threads=1, seed=5), **params))
     shards = plan_shards([path], 2 * n)
     merger = CountMerger()
     for shard in shards:
         merger.add(count_shard(shard))
     vocab, _ = Vocab.from_counts(*merger.result(), params.min_count)
-    tables = shared_tables(vocab, params)
+    tables = shared_tables(vocab, params, None if row_scale is None else row_scale(vocab))
     workers = [Worker(i, n, [shards[j] for j in group], params, alpha_scale=alpha_scale)
                for i, group in enumerate(assign(shards, n))]
     for worker in workers:
@@ -130,6 +162,26 @@ def test_a_worker_steps_at_its_alpha_scale_times_alpha(planted_path):
     assert not np.array_equal(unscaled[0].replica[0], scaled[0].replica[0])
     for w in unscaled:
         w.close()
+
+
+def test_a_worker_steps_each_row_at_the_scale_the_tables_give_it(planted_path):
+    def uniform(scale):
+        return lambda vocab: np.full(len(vocab), scale, np.float32)
+
+    def trained(**options):
+        workers, _ = workers_for(planted_path, 2, **options)
+        workers[0].train_round(30_000, 0, 2 * 210_000)
+        replica = [m.copy() for m in workers[0].replica]
+        for w in workers:
+            w.close()
+        return replica
+
+    # the tables' scales replace the worker's one scale: 2 for every row is stepping at 2 x alpha
+    assert all(np.array_equal(a, b) for a, b in zip(trained(alpha_scale=2.0, row_scale=uniform(2.0)),
+                                                    trained(alpha_scale=2.0)))
+    assert all(np.array_equal(a, b) for a, b in zip(trained(alpha_scale=2.0, row_scale=uniform(1.0)),
+                                                    trained(alpha_scale=1.0)))
+    assert not np.array_equal(trained(alpha_scale=2.0, row_scale=uniform(1.0))[0], trained(alpha_scale=2.0)[0])
 
 
 def test_model_averaging_moves_a_row_by_the_mean_change(two_trained):
@@ -308,4 +360,29 @@ def test_the_changes_sent_with_the_round_are_not_asked_for_again():
     prepared = {0: [("deltas", 0, k, ()) for k in range(4)], 2: [("deltas", 2, k, ()) for k in range(4)]}
     assert _syncing_run(actors, log)._sync([0, 1, 2], False, set(), prepared) == [0, 1, 2]
     assert [entry for entry in log if entry[:2] == ("submit", "deltas")] == [("submit", "deltas", 1)]
+
+
+def test_a_checkpoint_keeps_its_rule_and_an_older_one_resumes_with_every_row_at_n_times_alpha(tmp_path):
+    import json
+
+    from w2v.cluster import state as saved_state
+    from w2v.cluster.sharding import Shard
+
+    params = TrainParams(dim=4, epochs=1, threads=1, min_count=1)
+    worker_state = state_to_dict(fresh_state(params, 0))
+    checkpoint = saved_state.ClusterCheckpoint(
+        params=params, schedule=SyncSchedule(saturation=250.0), words=["a", "b"], counts=np.array([3, 2]),
+        weights=[np.zeros((2, 4), np.float32), np.zeros((2, 4), np.float32), None], states=[worker_state],
+        shards=[Shard("c.txt", 0, 10)], groups=[[0]], files=["c.txt"], fingerprints=[[10, 0]], info={})
+    saved_state.save(str(tmp_path), checkpoint)
+    assert saved_state.load(str(tmp_path)).schedule.saturation == 250.0
+    # one written before the frequent words were slowed has no saturation in its header
+    path = tmp_path / saved_state.STATE
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    header = json.loads(arrays["header"].tobytes())
+    del header["schedule"]["saturation"]
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    assert saved_state.load(str(tmp_path)).schedule.saturation == 0.0
 

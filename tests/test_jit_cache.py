@@ -47,6 +47,7 @@ def test_a_cache_built_into_the_package_serves_an_install_and_an_edit_recompiles
                            capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stderr
     assert list((copy / "w2v" / "training" / "__pycache__").glob("*.nbi"))
+    assert len(list((copy / "w2v" / "cluster" / "__pycache__").glob("kernels.train_span_scaled_*.nbi"))) == 2
     for path in (copy / "w2v").rglob("*"):  # an install gives the files new timestamps
         os.utime(path, (1_900_000_000, 1_900_000_000))
 

@@ -4,7 +4,7 @@
 
 ``pip install .`` runs this while it builds the package (``setup.py``), so the cache files are
 installed beside the kernels' modules (``w2v/text/__pycache__``, ``w2v/training/__pycache__``,
-``w2v/subwords/__pycache__``) and a new install's first ``w2v train`` loads its kernels instead of
+``w2v/subwords/__pycache__``, ``w2v/cluster/__pycache__``) and a new install's first ``w2v train`` loads its kernels instead of
 spending seconds compiling them.
 
 It compiles by running the commands themselves on a tiny corpus: each kernel is compiled with
@@ -40,6 +40,7 @@ RUNS = [
     ["train", "{corpus}", "-o", "{out}/sub.w2v", "--skipgram", "--subwords", "--bucket", "1000"],
     ["train", "{corpus}", "-o", "{out}/subcbow.w2v", "--cbow", "--subwords", "--bucket", "1000"],
     ["phrases", "{corpus}", "{out}/phrases.txt", "--quiet"],
+    ["cluster-kernels"],  # not a command: train --cluster's kernels, compiled without Ray
 ]
 COMMON = ["--min-count", "1", "--dim", "8", "--epochs", "1", "--threads", "1", "-q"]
 
@@ -56,6 +57,11 @@ def run_one(index: int, corpus: Path, out: str) -> None:
     from w2v.text import phrases
 
     phrases._Bigrams.initial_bits = 2  # so the tiny corpus grows the bigram table (its rehash kernel)
+    if RUNS[index] == ["cluster-kernels"]:
+        from w2v.cluster.kernels import compile_for_workers
+
+        compile_for_workers()
+        return
     args = [a.format(corpus=corpus, out=out) for a in RUNS[index]]
     if args[0] == "train":
         args += COMMON

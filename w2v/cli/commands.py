@@ -133,25 +133,30 @@ def cluster_options(function):
                      help="With --cluster: training workers (Ray actors) [default: one a node]."),
         click.option("--sync-every", type=SYNC_EVERY, default="auto", show_default=True,
                      help="With --cluster: words each worker trains between two syncs; auto: "
-                          "2^20 / workers^2, at least 16,384 (fewer syncs: faster, less accurate)."),
+                          "2^21 / workers for skip-gram, 2^20 / workers^2 for CBOW, at least 16,384 "
+                          "(fewer syncs: faster, less accurate)."),
         click.option("--sync-hot-rows", type=int, default=4096, show_default=True,
                      help="With --cluster: rows of the most frequent words, sent at every sync."),
         click.option("--sync-full-every", type=int, default=8, show_default=True,
                      help="With --cluster: every this many syncs, all rows are sent."),
+        click.option("--sync-saturation", type=click.FloatRange(min=0), default=500.0, show_default=True,
+                     help="With --cluster: a word occurring this many times in a worker's round steps at "
+                          "alpha, a rare word at workers x alpha; 0: every word at workers x alpha."),
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def _cluster_training(address, workers, sync_every, hot_rows, full_every):
+def _cluster_training(address, workers, sync_every, hot_rows, full_every, saturation):
     """The cluster's training function and checkpoint module (Ray is imported by the first)."""
     import functools
 
     from w2v.cluster import state, train
     from w2v.cluster.schedule import SyncSchedule
 
-    schedule = SyncSchedule(every_words=sync_every, hot_rows=hot_rows, full_every=full_every).validate()
+    schedule = SyncSchedule(every_words=sync_every, hot_rows=hot_rows, full_every=full_every,
+                            saturation=saturation).validate()
     return functools.partial(train, address=address, workers=workers, schedule=schedule), state
 
 
@@ -193,7 +198,7 @@ def make_params(**values):
 @click.pass_context
 def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, checkpoint_every, resume, quiet,
           encoding, subwords, minn, maxn, bucket, jamo, word_share, cluster, workers, sync_every, sync_hot_rows,
-          sync_full_every, **training):
+          sync_full_every, sync_saturation, **training):
     """Train word vectors on CORPUS (a UTF-8 text file, or - for stdin; may be compressed).
 
     Tokens are separated by whitespace; each line is a sentence. Defaults are
@@ -230,7 +235,8 @@ def train(ctx, corpus, output, read_vocab, save_vocab, prune_at, workdir, init, 
         if spec is not None or encoding is not None:
             raise ParameterError(f"--cluster does not take {'--subwords' if spec is not None else '--encoding'} yet: "
                                  f"train on one machine, or give UTF-8 files without it")
-        train_model, state = _cluster_training(cluster, workers, sync_every, sync_hot_rows, sync_full_every)
+        train_model, state = _cluster_training(cluster, workers, sync_every, sync_hot_rows, sync_full_every,
+                                                sync_saturation)
         reading = {}
     else:
         from w2v.training.trainer import train as train_model

@@ -6,7 +6,8 @@ Ray (an optional extra: ``pip install 'w2v[cluster]'``).
     sharding   the corpus files, cut into byte ranges at token boundaries
     counting   the vocabulary: shards counted by the streaming scanner, merged
     schedule   when workers sync and which rows they exchange
-    worker     one replica trained by the single-machine kernel (a Ray actor's body)
+    worker     one replica trained by the kernels (a Ray actor's body)
+    kernels    the single-machine updates with a learning rate for each row
     driver     Ray, the rounds, the syncs through the object store, restarts, stops
     state      the checkpoint of a cluster run
 """

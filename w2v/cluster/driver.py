@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -71,12 +72,22 @@ def connect(ray, address: str) -> bool:
     return True
 
 
-def shared_tables(vocab: Vocab, params: TrainParams) -> dict:
-    """The vocabulary and the kernel's tables, as one object for the object store."""
+def shared_tables(vocab: Vocab, params: TrainParams, row_scale: np.ndarray | None = None) -> dict:
+    """The vocabulary and the kernel's tables, as one object for the object store; with ``row_scale``
+    (``SyncSchedule.row_scales``), the workers step each word's rows at its own rate."""
     keep, noise_threshold, noise_alias, codes, points, code_offsets = kernel_tables(vocab, params)
-    return {"words": np.frombuffer("\n".join(vocab.words).encode("utf-8"), dtype=np.uint8),
-            "counts": vocab.counts, "keep_threshold": keep, "noise_threshold": noise_threshold,
-            "noise_alias": noise_alias, "codes": codes, "points": points, "code_offsets": code_offsets}
+    tables = {"words": np.frombuffer("\n".join(vocab.words).encode("utf-8"), dtype=np.uint8),
+              "counts": vocab.counts, "keep_threshold": keep, "noise_threshold": noise_threshold,
+              "noise_alias": noise_alias, "codes": codes, "points": points, "code_offsets": code_offsets}
+    if row_scale is not None:
+        tables["row_scale"] = row_scale
+    return tables
+
+
+def takes_row_scales(params: TrainParams) -> bool:
+    """Whether the cluster's kernels with a rate for each row (``w2v.cluster.kernels``) train these
+    parameters: negative sampling alone, with the batched updates."""
+    return params.negative > 0 and not params.hs and params.kernel == "batched"
 
 
 def count_vocabulary(ray, shards, prune_at, workdir, progress):
@@ -106,6 +117,8 @@ def train(corpus, params: TrainParams | None = None, *, address: str = "local", 
     """
     if params is not None and params.word_share is not None:
         raise ParameterError("--word-share needs --subwords, which --cluster does not take yet")
+    if params is not None and params.tied:
+        raise ParameterError("--tied does not work with --cluster yet: the workers keep two matrices")
     ray = import_ray()
     progress = Progress(stream, enabled=not quiet)
     wall_started = time.monotonic()
@@ -173,9 +186,13 @@ class _Run:
         per_worker = min(float(params.threads), cpus / self.n_workers)
         self.actor_class = ray.remote(num_cpus=per_worker, max_restarts=MAX_RESTARTS, max_task_retries=0,
                                       scheduling_strategy="SPREAD")(Worker)
-        self.tables = ray.put(shared_tables(vocab, params))
-        weights = [ray.put(w) for w in weights if w is not None] if weights is not None else []
+        if not takes_row_scales(params):  # hierarchical softmax or the classic kernel: one rate for all rows
+            schedule = self.schedule = replace(schedule, saturation=0.0)
         self.round_words = schedule.round_words(self.n_workers, skipgram=not params.cbow)
+        row_scale = schedule.row_scales(vocab.counts, self.n_workers,
+                                        self.round_words or max(int(np.sum(vocab.counts)) // self.n_workers, 1))
+        self.tables = ray.put(shared_tables(vocab, params, row_scale))
+        weights = [ray.put(w) for w in weights if w is not None] if weights is not None else []
         alpha_scale = schedule.alpha_scale(self.n_workers)
         self.actors = [self.actor_class.remote(i, self.n_workers, [shards[j] for j in group], params, prune_at,
                                                workdir, alpha_scale) for i, group in enumerate(groups)]
@@ -195,7 +212,7 @@ class _Run:
         progress.line(f"training on {self.n_workers} workers x {params.threads} threads on {len(hosts)} "
                       f"node{'s' if len(hosts) > 1 else ''}: {self.n_words:,} words an epoch; sync every "
                       f"{_every(self.round_words)}, {schedule.hot_rows:,} hot rows, all rows every "
-                      f"{schedule.full_every} syncs; changes {_combined(schedule, alpha_scale)}")
+                      f"{schedule.full_every} syncs; changes {_combined(schedule, alpha_scale, row_scale)}")
         warning = accuracy_warning(params, self.n_workers)
         if warning:
             progress.warn(warning)
@@ -569,9 +586,12 @@ def _workers(ray, workers: int | None) -> int:
     return workers
 
 
-def _combined(schedule: SyncSchedule, alpha_scale: float) -> str:
+def _combined(schedule: SyncSchedule, alpha_scale: float, row_scale: np.ndarray | None = None) -> str:
     if schedule.combine == "sum":
         return "added"
+    if row_scale is not None:
+        return (f"averaged, each worker stepping at {float(row_scale.min()):.3g} x alpha (the most frequent "
+                f"word) to {float(row_scale.max()):.3g} x alpha (the rarest)")
     return f"averaged, each worker stepping at {alpha_scale:g} x alpha" if alpha_scale != 1 else "averaged"
 
 

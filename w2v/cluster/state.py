@@ -97,7 +97,8 @@ def _read(directory: str, header_only: bool = False):
         states = [{name: arrays[name][i] for name in _STATE_ARRAYS} for i in range(n_workers)]
         if weights[0] is None or weights[0].shape != (len(words), params.dim) or len(arrays["counts"]) != len(words):
             raise ValueError("weights")
-        return ClusterCheckpoint(params=params, schedule=SyncSchedule(**header["schedule"]), words=words,
+        # a checkpoint from before the frequent words were slowed continues with every row at N x alpha
+        return ClusterCheckpoint(params=params, schedule=SyncSchedule(**{"saturation": 0.0, **header["schedule"]}), words=words,
                                  counts=arrays["counts"], weights=weights, states=states,
                                  shards=[Shard(*s) for s in header["shards"]], groups=header["groups"],
                                  files=header["files"], fingerprints=header["fingerprints"], info=header["info"])

@@ -1,8 +1,10 @@
 """One worker of a cluster run: a local replica of the model trained on its shards (a Ray actor's body).
 
 The worker scans its shards with the single-machine scanner into ids files on its
-own disk, then trains in rounds with the single-machine kernel, ``threads``
-Hogwild threads taking spans from one cursor as ``w2v.training.trainer`` does. It keeps, beside
+own disk, then trains in rounds, ``threads`` Hogwild threads taking spans from one
+cursor as ``w2v.training.trainer`` does: with the cluster's kernels, which step each
+word's rows at its own rate (``w2v.cluster.kernels``), when the tables carry those
+rates, or else with the single-machine kernel. It keeps, beside
 its replica, the model as of the last sync (``synced``): what it sends at a sync
 is its replica minus that, for the rows the schedule names; what it gets back is
 the combined change of every worker, which it adds to ``synced``. So after a sync
@@ -23,6 +25,7 @@ import time
 
 import numpy as np
 
+from w2v.cluster.kernels import train_span_scaled
 from w2v.cluster.schedule import chunk_bounds, rows_to_send
 from w2v.cluster.sharding import ShardReader
 from w2v.errors import TrainingDiverged
@@ -68,7 +71,9 @@ class Worker:
     def __init__(self, index: int, n_workers: int, shards, params: TrainParams, prune_at: int | None = None,
                  workdir: str | None = None, alpha_scale: float = 1.0):
         self.index, self.n_workers, self.shards, self.params = index, n_workers, shards, params
-        self.alpha_scale = alpha_scale  # the replica steps at this times --alpha (SyncSchedule.alpha_scale)
+        # the replica steps at this times --alpha (SyncSchedule.alpha_scale), unless the tables give
+        # each word's rows their own scale (SyncSchedule.row_scales)
+        self.alpha_scale = alpha_scale
         self.prune_at = prune_at
         self.workdir = workdir or tempfile.gettempdir()
         self.scans = None
@@ -144,7 +149,9 @@ class Worker:
         cursor = _SpanCursor(state, self.n_ids, span_ids)
         syn0, syn1neg, syn1 = self.kernel_weights
         total_threads = params.threads * self.n_workers
-        alpha = params.starting_alpha * self.alpha_scale
+        row_scale = tables.get("row_scale")
+        # with a scale for each row, the kernel applies it to the plain rate; without, one scale for all
+        alpha = params.starting_alpha * (1.0 if row_scale is not None else self.alpha_scale)
         failures: list[BaseException] = []
 
         def run(t: int) -> None:
@@ -163,12 +170,19 @@ class Worker:
                     before = global_before + (int(state.words_done.sum()) - start_words) * self.n_workers
                     stats = state.stats[epoch, t]
                     read_before = stats[2]
-                    train_span(span, 0, end - begin, syn0, syn1neg, syn1, tables["keep_threshold"],
-                               tables["noise_threshold"], tables["noise_alias"], tables["codes"], tables["points"],
-                               tables["code_offsets"], self.sigmoid, self.log_sigmoid, params.window,
-                               params.negative, params.hs, params.cbow, params.kernel == "batched",
-                               float(alpha), float(alpha * params.min_alpha_ratio),
-                               before, total_words, total_threads, rng_state, stats)
+                    if row_scale is not None:
+                        train_span_scaled(span, 0, end - begin, syn0, syn1neg, tables["keep_threshold"],
+                                          tables["noise_threshold"], tables["noise_alias"], self.sigmoid,
+                                          self.log_sigmoid, params.window, params.negative, params.cbow,
+                                          float(alpha), float(alpha * params.min_alpha_ratio), before, total_words,
+                                          total_threads, rng_state, stats, row_scale)
+                    else:
+                        train_span(span, 0, end - begin, syn0, syn1neg, syn1, tables["keep_threshold"],
+                                   tables["noise_threshold"], tables["noise_alias"], tables["codes"],
+                                   tables["points"], tables["code_offsets"], self.sigmoid, self.log_sigmoid,
+                                   params.window, params.negative, params.hs, params.cbow,
+                                   params.kernel == "batched", float(alpha), float(alpha * params.min_alpha_ratio),
+                                   before, total_words, total_threads, rng_state, stats)
                     state.words_done[t] += int(stats[2] - read_before)
                     if exploded(stats[0], stats[1]):
                         loss = stats[0] / max(stats[1], 1.0)
