@@ -169,7 +169,7 @@ def report(folder: Path) -> str:
     for mode in ("cbow", "skipgram"):
         for epochs in sorted({r["epochs"] for r in plain if r["mode"] == mode}):
             rows = sorted((r for r in plain if r["mode"] == mode and r["epochs"] == epochs),
-                          key=lambda r: (r["schedule"] != "pword2vec", not _rule(r).startswith("mean, 1 to N"),
+                          key=lambda r: (r["workers"] != 0, r["schedule"] != "pword2vec", not _rule(r).startswith("mean, 1 to N"),
                                          _rule(r) != "mean at N x alpha",
                                          str(r.get("sync_every")) != "auto", r["workers"]))
             single = next((r for r in rows if r["workers"] == 0), None)
@@ -227,7 +227,7 @@ def _rule(record) -> str:
     combine = record.get("combine", "mixed")
     if combine == "mean" and record.get("scale_alpha"):
         # records from before the frequent words were slowed have no "saturation"
-        saturation = record.get("saturation", 0)
+        saturation = record.get("saturation", 0) if record["workers"] > 1 else 0  # 1 worker: nothing to slow
         return f"mean, 1 to N x alpha by frequency (saturation {saturation:g})" if saturation else "mean at N x alpha"
     return {"mixed": "hot rows mean, others sum", "mean": "mean", "sum": "sum"}[combine]
 
