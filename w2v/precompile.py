@@ -58,14 +58,40 @@ def run_one(index: int, corpus: Path, out: str) -> None:
 
     phrases._Bigrams.initial_bits = 2  # so the tiny corpus grows the bigram table (its rehash kernel)
     if RUNS[index] == ["cluster-kernels"]:
-        from w2v.cluster.kernels import compile_for_workers
-
         compile_for_workers()
         return
     args = [a.format(corpus=corpus, out=out) for a in RUNS[index]]
     if args[0] == "train":
         args += COMMON
     cli(args, prog_name="w2v", standalone_mode=False)
+
+
+def compile_for_workers() -> None:
+    """Compile ``w2v.cluster.kernels`` with the argument types a worker passes: a cluster's first run
+    then loads them on every node that has the package's cache."""
+    import numpy as np
+
+    from w2v.cluster.kernels import train_span_scaled
+    from w2v.text.vocab import Vocab
+    from w2v.training.kernels import sigmoid_tables
+    from w2v.training.params import TrainParams
+    from w2v.training.trainer import kernel_tables
+
+    vocab = Vocab(["a", "b", "c"], np.array([5, 3, 2], dtype=np.int64))
+    for cbow in (True, False):
+        params = TrainParams(cbow=cbow, dim=8, min_count=1)
+        keep, noise_threshold, noise_alias = kernel_tables(vocab, params)[:3]
+        row_scale = np.ones(3, np.float32)
+        for table in (keep, noise_threshold, noise_alias, row_scale):
+            table.setflags(write=False)  # the tables reach a worker from Ray's object store, read-only
+        sigmoid, log_sigmoid = sigmoid_tables()
+        ids = np.empty(16, dtype=np.int32)[:6]  # a view of the worker's read buffer
+        ids[:] = [0, 1, 2, 0, 1, -1]
+        weights = [np.zeros((3, 8), np.float32) for _ in range(2)]
+        rng = np.ones(2, dtype=np.uint64)
+        stats = np.zeros((1, 2, 3), dtype=np.float64)
+        train_span_scaled(ids, 0, 6, *weights, keep, noise_threshold, noise_alias, sigmoid, log_sigmoid, 2, 2,
+                          cbow, 0.025, 0.0001, 0, 6, 1, rng[0:1], stats[0, 0], row_scale)
 
 
 def precompile(quiet: bool = False, jobs: int | None = None) -> bool:

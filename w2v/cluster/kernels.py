@@ -18,7 +18,7 @@ from numba import njit
 
 from w2v.jit_cache import protect
 from w2v.training.kernels import (F0, F1, FASTMATH, axpy, decayed_alpha, dot, draw_targets, lcg_next,
-                                  next_sentence, predict, sigmoid_tables, uniform_below)
+                                  next_sentence, predict, uniform_below)
 from w2v.training.params import MAX_SENTENCE_LENGTH
 
 
@@ -186,30 +186,6 @@ def train_span_scaled(ids, begin, end, syn0, syn1neg, keep_threshold, noise_thre
     kernel(ids, begin, end, syn0, syn1neg, keep_threshold, noise_threshold, noise_alias, sigmoid_table,
            loss_table, int(window), int(negative), float(starting_alpha), float(min_alpha), int(words_before),
            int(total_words), int(n_threads), rng_state, stats, row_scale)
-
-
-def compile_for_workers() -> None:
-    """Compile both kernels with the argument types a worker passes (``w2v.precompile`` calls this:
-    a cluster's first run then loads them on every node that has the package's cache)."""
-    from w2v.text.vocab import Vocab
-    from w2v.training.params import TrainParams
-    from w2v.training.trainer import kernel_tables
-
-    vocab = Vocab(["a", "b", "c"], np.array([5, 3, 2], dtype=np.int64))
-    for cbow in (True, False):
-        params = TrainParams(cbow=cbow, dim=8, min_count=1)
-        keep, noise_threshold, noise_alias = kernel_tables(vocab, params)[:3]
-        row_scale = np.ones(3, np.float32)
-        for table in (keep, noise_threshold, noise_alias, row_scale):
-            table.setflags(write=False)  # the tables reach a worker from Ray's object store, read-only
-        sigmoid, log_sigmoid = sigmoid_tables()
-        ids = np.empty(16, dtype=np.int32)[:6]  # a view of the worker's read buffer
-        ids[:] = [0, 1, 2, 0, 1, -1]
-        weights = [np.zeros((3, 8), np.float32) for _ in range(2)]
-        rng = np.ones(2, dtype=np.uint64)
-        stats = np.zeros((1, 2, 3), dtype=np.float64)
-        train_span_scaled(ids, 0, 6, *weights, keep, noise_threshold, noise_alias, sigmoid, log_sigmoid, 2, 2,
-                          cbow, 0.025, 0.0001, 0, 6, 1, rng[0:1], stats[0, 0], row_scale)
 
 
 protect(globals())  # a damaged cache file is a miss, not an error (w2v.jit_cache)
